@@ -1,0 +1,67 @@
+package dev.strata;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** DESIGN.md §2: packages are layers and imports point down only. */
+class LayeringTest {
+    /** Highest first; a package may import only packages after it in this list. */
+    static final List<String> LAYERS =
+            List.of("cli", "csi", "kube", "agent", "node", "ublk", "uring", "volume", "store");
+
+    /** Libraries a layer must not touch, beyond the layer order. */
+    static final Map<String, List<String>> FORBIDDEN_LIBRARIES = Map.of(
+            "volume", List.of("io.grpc", "csi.v1", "io.fabric8", "picocli"),
+            "store", List.of("io.grpc", "csi.v1", "io.fabric8", "picocli"),
+            "uring", List.of("io.grpc", "csi.v1", "io.fabric8", "software.amazon"),
+            "ublk", List.of("io.grpc", "csi.v1", "io.fabric8", "software.amazon"));
+
+    static final Pattern STRATA_IMPORT = Pattern.compile("(?m)^import (?:static )?dev\\.strata\\.(\\w+)\\.");
+    static final Pattern ANY_IMPORT = Pattern.compile("(?m)^import (?:static )?([\\w.]+)");
+    static final Path MAIN = Path.of("src/main/java/dev/strata");
+
+    @Test
+    void importsPointDownOnly() throws IOException {
+        List<String> violations = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(MAIN)) {
+            for (Path file : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                String layer = MAIN.relativize(file).getName(0).toString();
+                if (!LAYERS.contains(layer)) {
+                    violations.add(file + ": package " + layer + " is not a layer of DESIGN.md §2");
+                    continue;
+                }
+                String source = Files.readString(file);
+                Matcher m = STRATA_IMPORT.matcher(source);
+                while (m.find()) {
+                    String target = m.group(1);
+                    if (!target.equals(layer) && LAYERS.indexOf(target) <= LAYERS.indexOf(layer)) {
+                        violations.add(file + ": " + layer + " imports higher layer " + target);
+                    }
+                }
+                Matcher any = ANY_IMPORT.matcher(source);
+                while (any.find()) {
+                    for (String lib : FORBIDDEN_LIBRARIES.getOrDefault(layer, List.of())) {
+                        if (any.group(1).startsWith(lib)) violations.add(file + ": " + layer + " imports " + lib);
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), violations);
+    }
+
+    @Test
+    void seesTheSources() {
+        assertTrue(Files.isDirectory(MAIN.resolve("store")), "run from the project root");
+    }
+}
