@@ -1,0 +1,78 @@
+package dev.strata.volume;
+
+import dev.strata.store.ObjectInfo;
+import dev.strata.store.ObjectKey;
+import dev.strata.store.ObjectListing;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Images: named, immutable manifests blessed from a snapshot or a volume. */
+public final class Images {
+    private static final Logger log = LoggerFactory.getLogger(Images.class);
+
+    private final Bucket bucket;
+    private final Registry registry;
+    private final Clock clock;
+
+    Images(Bucket bucket, Registry registry, Clock clock) {
+        this.bucket = bucket;
+        this.registry = registry;
+        this.clock = clock;
+    }
+
+    /**
+     * Blesses {@code source} (a snapshot or a volume) as image {@code name}, in O(1).
+     * Idempotent: the same name from the same source returns the image; from another
+     * source → AlreadyExists. A missing source → NotFound.
+     */
+    public ImageRecord bless(ImageName name, FromRef source) {
+        if (source instanceof FromRef.Blank)
+            throw new VolumeException.InvalidArgument("bless needs a source: snapshot:ID, volume:NAME or image:NAME");
+        Optional<ImageRecord> existing = find(name);
+        if (existing.isPresent()) return checkSameSource(existing.get(), source);
+        ResolvedSource resolved = registry.resolveSource(source);
+        String manifestKey = Layout.imageManifest(name, PoolId.randomHex());
+        Manifest image = Manifest.over(resolved.manifest(), resolved.manifestKey(), resolved.sizeBytes(), 0);
+        bucket.create(Layout.inPool(resolved.pool(), manifestKey), ManifestCodec.encode(image));
+        ImageRecord record = new ImageRecord(ImageRecord.FORMAT, name.value(), resolved.pool().value(), manifestKey,
+                image.sizeBytes(), source.canonical(), clock.instant().toString());
+        if (!bucket.createJson(Layout.imageIndex(name), record)) return checkSameSource(resolve(name), source);
+        log.atInfo().setMessage("image blessed").addKeyValue("image", name.value())
+                .addKeyValue("source", source.canonical()).log();
+        return record;
+    }
+
+    private static ImageRecord checkSameSource(ImageRecord existing, FromRef source) {
+        if (!Objects.equals(existing.source(), source.canonical()))
+            throw new VolumeException.AlreadyExists("image " + existing.name() + " already exists, blessed from "
+                    + existing.source());
+        return existing;
+    }
+
+    public ImageRecord resolve(ImageName name) {
+        return find(name).orElseThrow(() -> new VolumeException.NotFound("image " + name + " does not exist"));
+    }
+
+    public Optional<ImageRecord> find(ImageName name) {
+        return bucket.readJson(Layout.imageIndex(name), ImageRecord.class).map(Bucket.Versioned::value);
+    }
+
+    /** Deletes the image's index entry; idempotent. Its manifest is left to GC. */
+    public void delete(ImageName name) {
+        bucket.delete(Layout.imageIndex(name));
+    }
+
+    public Page<ImageRecord> list(ImageName startAfter, int max) {
+        String after = startAfter == null ? null : Layout.imageIndex(startAfter).value();
+        ObjectListing page = bucket.list(Layout.IMAGE_INDEX, after, max);
+        List<ImageRecord> items = new ArrayList<>();
+        for (ObjectInfo o : page.objects())
+            bucket.readJson(new ObjectKey(o.key()), ImageRecord.class).ifPresent(i -> items.add(i.value()));
+        return new Page<>(items, page.truncated() && !items.isEmpty() ? items.getLast().name() : null);
+    }
+}

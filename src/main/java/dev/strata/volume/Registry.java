@@ -1,0 +1,266 @@
+package dev.strata.volume;
+
+import dev.strata.store.ObjectInfo;
+import dev.strata.store.ObjectKey;
+import dev.strata.store.ObjectListing;
+import dev.strata.store.ObjectStore;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The logical model over the bucket (DESIGN §3): volumes by stable name, O(1) forks from an
+ * image, a volume or a snapshot, snapshots with stable ids, images, and ownership epochs.
+ * Every method is idempotent in the sense its doc states and safe to call from any node;
+ * the bucket is the only state. Races between writers are settled by conditional creates.
+ */
+public final class Registry {
+    private static final Logger log = LoggerFactory.getLogger(Registry.class);
+
+    private final Bucket bucket;
+    private final Clock clock;
+    private final Snapshots snapshots;
+    private final Images images;
+    private final Ownership ownership;
+
+    public Registry(ObjectStore store, Clock clock) {
+        this.bucket = new Bucket(store);
+        this.clock = clock;
+        this.snapshots = new Snapshots(bucket, this, clock);
+        this.images = new Images(bucket, this, clock);
+        this.ownership = new Ownership(bucket, this, clock);
+    }
+
+    public ObjectStore store() {
+        return bucket.store();
+    }
+
+    // ---- volumes ----------------------------------------------------------------------
+
+    /**
+     * Creates a blank volume or a fork. Idempotent: the same name with compatible size,
+     * source and parameters returns the existing volume; incompatible → AlreadyExists.
+     * A missing source → NotFound; a size below the source's → OutOfRange.
+     */
+    public VolumeRecord create(CreateSpec spec) {
+        Optional<VolumeRecord> existing = find(spec.name());
+        if (existing.isPresent()) return checkCompatible(existing.get(), spec);
+        String uid = PoolId.randomHex();
+        VolumeRecord record;
+        if (spec.from() instanceof FromRef.Blank) {
+            long size = blankSize(spec);
+            PoolId pool = PoolId.random();
+            Manifest first = Manifest.blank(size);
+            writeFirstGeneration(pool, spec.name(), uid, first);
+            record = newRecord(spec, uid, size, first.blockSize(), pool, null);
+        } else {
+            ResolvedSource source = resolveSource(spec.from());
+            long size = forkSize(spec, source.sizeBytes(), source.manifest().blockSize());
+            Manifest first = Manifest.over(source.manifest(), source.manifestKey(), size, 1);
+            writeFirstGeneration(source.pool(), spec.name(), uid, first);
+            record = newRecord(spec, uid, size, first.blockSize(), source.pool(), source.manifestKey());
+        }
+        if (!bucket.createJson(Layout.volumeRecord(spec.name()), record)) {
+            // Lost a race with a concurrent create of the same name: theirs stands.
+            return checkCompatible(resolve(spec.name()), spec);
+        }
+        log.atInfo().setMessage("volume created").addKeyValue("volume", record.name())
+                .addKeyValue("source", record.source()).addKeyValue("sizeBytes", record.sizeBytes())
+                .addKeyValue("pool", record.pool()).log();
+        return record;
+    }
+
+    private VolumeRecord newRecord(CreateSpec spec, String uid, long size, int blockSize, PoolId pool, String sourceKey) {
+        long nextSeq = snapshots.firstFreeSeq(spec.name());
+        return new VolumeRecord(VolumeRecord.FORMAT, spec.name().value(), spec.csiName(), uid, size, size, blockSize,
+                pool.value(), spec.from().canonical(), sourceKey, spec.parameters(), null,
+                ownership.newestEpoch(spec.name()), nextSeq, 1, clock.instant().toString());
+    }
+
+    private void writeFirstGeneration(PoolId pool, VolumeName name, String uid, Manifest first) {
+        ObjectKey key = Layout.inPool(pool, Layout.generation(name, uid, 1));
+        if (!bucket.create(key, ManifestCodec.encode(first)))
+            throw new VolumeException.Unavailable("manifest " + key + " already exists for a new volume", null);
+    }
+
+    private static long blankSize(CreateSpec spec) {
+        int blockSize = Manifest.DEFAULT_BLOCK_SIZE;
+        long size = spec.sizeBytes() == 0 ? Sizes.DEFAULT_SIZE : Sizes.roundUp(spec.sizeBytes(), blockSize);
+        if (spec.sizeBytes() == 0 && spec.limitBytes() > 0 && size > spec.limitBytes())
+            size = spec.limitBytes() / blockSize * blockSize;
+        if (size == 0) throw new VolumeException.OutOfRange("limit_bytes " + spec.limitBytes() + " is below one block of " + blockSize);
+        if (spec.limitBytes() > 0 && size > spec.limitBytes())
+            throw new VolumeException.OutOfRange("size " + size + " rounded to whole blocks exceeds limit_bytes " + spec.limitBytes());
+        return size;
+    }
+
+    private static long forkSize(CreateSpec spec, long sourceSize, int blockSize) {
+        if (spec.sizeBytes() > 0 && spec.sizeBytes() < sourceSize)
+            throw new VolumeException.OutOfRange("required_bytes " + spec.sizeBytes() + " is smaller than the source's "
+                    + sourceSize + " bytes of " + spec.from().canonical());
+        long size = Math.max(Sizes.roundUp(spec.sizeBytes(), blockSize), sourceSize);
+        if (spec.limitBytes() > 0 && size > spec.limitBytes())
+            throw new VolumeException.OutOfRange("the source " + spec.from().canonical() + " needs " + size
+                    + " bytes, more than limit_bytes " + spec.limitBytes());
+        return size;
+    }
+
+    private VolumeRecord checkCompatible(VolumeRecord existing, CreateSpec spec) {
+        String why = null;
+        if (!Objects.equals(existing.source(), spec.from().canonical()))
+            why = "it was created from " + (existing.source() == null ? "nothing (blank)" : existing.source());
+        else if (spec.csiName() != null && existing.csiName() != null && !existing.csiName().equals(spec.csiName()))
+            why = "it was created under another CSI name";
+        else if (!existing.parameters().equals(spec.parameters()))
+            why = "it was created with other parameters " + existing.parameters();
+        else if (existing.sizeBytes() < spec.sizeBytes()
+                || (spec.limitBytes() > 0 && existing.sizeBytes() > spec.limitBytes()))
+            why = "its size is " + existing.sizeBytes() + " bytes";
+        if (why != null)
+            throw new VolumeException.AlreadyExists("volume " + existing.name() + " already exists and is incompatible: " + why);
+        return existing;
+    }
+
+    /** The volume's record. NotFound if there is none. */
+    public VolumeRecord resolve(VolumeName name) {
+        return find(name).orElseThrow(() -> new VolumeException.NotFound("volume " + name + " does not exist"));
+    }
+
+    public Optional<VolumeRecord> find(VolumeName name) {
+        return bucket.readJson(Layout.volumeRecord(name), VolumeRecord.class).map(Bucket.Versioned::value);
+    }
+
+    Optional<Bucket.Versioned<VolumeRecord>> findVersioned(VolumeName name) {
+        return bucket.readJson(Layout.volumeRecord(name), VolumeRecord.class);
+    }
+
+    /**
+     * Deletes the volume's record: idempotent (an absent volume is fine). A volume a node
+     * holds → FailedPrecondition. Manifests and packs are left to GC, since snapshots and
+     * forks may still show them through.
+     */
+    public void delete(VolumeName name) {
+        Optional<VolumeRecord> record = find(name);
+        if (record.isEmpty()) return;
+        if (record.get().owner() != null)
+            throw new VolumeException.FailedPrecondition("volume " + name + " is published on node "
+                    + record.get().owner().node() + "; unpublish it first");
+        bucket.delete(Layout.volumeRecord(name));
+        log.atInfo().setMessage("volume deleted").addKeyValue("volume", name.value()).log();
+    }
+
+    /** Grows the volume to at least {@code newSize} bytes (rounded up to blocks); never shrinks. */
+    public VolumeRecord expand(VolumeName name, long newSize) {
+        for (int attempt = 0; attempt < 8; attempt++) {
+            Bucket.Versioned<VolumeRecord> current = findVersioned(name)
+                    .orElseThrow(() -> new VolumeException.NotFound("volume " + name + " does not exist"));
+            long size = Sizes.roundUp(newSize, current.value().blockSize());
+            if (size <= current.value().sizeBytes()) return current.value();
+            VolumeRecord grown = current.value().withSize(size);
+            if (bucket.replaceJson(Layout.volumeRecord(name), grown, current.etag())) {
+                log.atInfo().setMessage("volume expanded").addKeyValue("volume", name.value())
+                        .addKeyValue("sizeBytes", size).log();
+                return grown;
+            }
+        }
+        throw new VolumeException.Aborted("volume " + name + " changed concurrently; retry the expansion");
+    }
+
+    /** One page of volumes by name, after {@code startAfter} (null: from the first). */
+    public Page<VolumeRecord> list(VolumeName startAfter, int max) {
+        String after = startAfter == null ? null : Layout.volumeRecord(startAfter).value();
+        List<VolumeRecord> items = new ArrayList<>();
+        boolean more;
+        do {
+            ObjectListing page = bucket.list(Layout.VOLUMES, after, Math.max(1, max - items.size()));
+            for (ObjectInfo o : page.objects()) {
+                after = o.key();
+                if (o.key().endsWith("/" + Layout.VOLUME_RECORD))
+                    bucket.readJson(new ObjectKey(o.key()), VolumeRecord.class).ifPresent(v -> items.add(v.value()));
+            }
+            more = page.truncated();
+        } while (more && items.size() < max);
+        if (!more && items.size() == max) more = !bucket.list(Layout.VOLUMES, after, 1).objects().isEmpty();
+        return new Page<>(items, more && !items.isEmpty() ? items.getLast().name() : null);
+    }
+
+    // ---- sources and manifests --------------------------------------------------------
+
+    /** The physical source a FromRef names. A missing image/volume/snapshot → NotFound. */
+    public ResolvedSource resolveSource(FromRef ref) {
+        return switch (ref) {
+            case FromRef.Blank b -> throw new VolumeException.InvalidArgument("a blank volume has no source");
+            case FromRef.Image i -> {
+                ImageRecord image = images.resolve(i.image());
+                yield new ResolvedSource(ref, image.poolId(), image.manifest(),
+                        bucket.readManifest(Layout.inPool(image.poolId(), image.manifest())));
+            }
+            case FromRef.Snapshot s -> {
+                SnapshotRecord snap = snapshots.resolve(s.snapshot());
+                yield new ResolvedSource(ref, snap.poolId(), snap.manifest(),
+                        bucket.readManifest(Layout.inPool(snap.poolId(), snap.manifest())));
+            }
+            case FromRef.Volume v -> {
+                VolumeRecord source = resolve(v.volume());
+                Generation newest = newestGeneration(source);
+                yield new ResolvedSource(ref, source.poolId(), newest.key(), newest.manifest());
+            }
+        };
+    }
+
+    /** A committed manifest generation of a volume. */
+    public record Generation(long number, String key, Manifest manifest) {}
+
+    /** The newest committed manifest generation of the volume. */
+    public Generation newestGeneration(VolumeRecord v) {
+        VolumeName name = v.volumeName();
+        ObjectKey prefix = Layout.inPoolPrefix(v.poolId(), Layout.generations(name, v.uid()));
+        String after = v.generation() > 1
+                ? Layout.inPool(v.poolId(), Layout.generation(name, v.uid(), v.generation() - 1)).value() : null;
+        ObjectInfo last = bucket.last(prefix, after)
+                .or(() -> bucket.last(prefix, null))
+                .orElseThrow(() -> new VolumeException.Corrupt("volume " + name + " has no manifest", null));
+        String poolRelative = last.key().substring(("pools/" + v.pool() + "/").length());
+        ManifestKeys.checkPoolRelative(poolRelative);
+        long number = Long.parseLong(poolRelative.substring(poolRelative.lastIndexOf('/') + 1));
+        return new Generation(number, poolRelative, bucket.readManifest(new ObjectKey(last.key())));
+    }
+
+    /**
+     * The chain of manifests a volume's reads go through: {@code top} first, then its base,
+     * and so on. A cycle or a chain deeper than 4096 is Corrupt.
+     */
+    public List<Manifest> chain(PoolId pool, Manifest top) {
+        List<Manifest> chain = new ArrayList<>();
+        chain.add(top);
+        Manifest m = top;
+        while (m.base() != null) {
+            if (chain.size() > 4096) throw new VolumeException.Corrupt("manifest chain deeper than 4096 in pool " + pool, null);
+            m = bucket.readManifest(Layout.inPool(pool, m.base()));
+            chain.add(m);
+        }
+        return chain;
+    }
+
+    // ---- snapshots, images, ownership (delegated) --------------------------------------
+
+    public Snapshots snapshots() {
+        return snapshots;
+    }
+
+    public Images images() {
+        return images;
+    }
+
+    public Ownership ownership() {
+        return ownership;
+    }
+
+    Bucket bucket() {
+        return bucket;
+    }
+}
