@@ -1,7 +1,39 @@
 package dev.strata.cli;
 
-public final class Main {
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code strata}: the one binary; the subcommand picks what runs. */
+@Command(name = "strata", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = {
+                "Strata: block volumes that live in an S3 bucket, served as ublk devices, with O(1) forks.",
+                "",
+                "Run it:      strata serve            (everything in one process, embedded file store)",
+                "Use it:      strata volumes create db --size 10GiB; strata snapshots create db; strata resolve db",
+                ""},
+        subcommands = {
+                ServeCommand.class, ControllerCommand.class,
+                VolumesCommand.class, SnapshotsCommand.class, ImagesCommand.class,
+                ResolveCommand.class, BlessCommand.class, VersionCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     public static void main(String[] args) {
-        System.out.println("strata");
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code (tests call this). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(new Failures());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
     }
 }

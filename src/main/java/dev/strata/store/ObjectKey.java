@@ -3,9 +3,9 @@ package dev.strata.store;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A validated object key: relative, '/'-separated segments of printable ASCII without
- * empty, "." or ".." segments, at most 1024 bytes. A key that ends in '/' is a prefix
- * (for listings only). Nothing else can reach a bucket or a directory.
+ * A validated object key: relative, '/'-separated segments of letters, digits and
+ * {@code . _ - @ = + ,}, without empty, "." or ".." segments, at most 1024 bytes. A key that
+ * ends in '/' is a prefix (listings only). Nothing else can reach a bucket or a directory.
  */
 public record ObjectKey(String value) {
     public static final int MAX_BYTES = 1024;
@@ -17,7 +17,7 @@ public record ObjectKey(String value) {
         if (value.startsWith("/")) throw new StoreException.InvalidKey("object key must be relative: " + value);
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c < 0x21 || c > 0x7e || c == '\\')
+            if (!allowed(c))
                 throw new StoreException.InvalidKey("object key has a character that is not allowed at " + i);
         }
         String body = value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
@@ -25,6 +25,11 @@ public record ObjectKey(String value) {
             if (segment.isEmpty() || segment.equals(".") || segment.equals(".."))
                 throw new StoreException.InvalidKey("object key has an empty, '.' or '..' segment: " + value);
         }
+    }
+
+    static boolean allowed(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || c == '.' || c == '_' || c == '-' || c == '@' || c == '=' || c == '+' || c == ',' || c == '/';
     }
 
     public static ObjectKey of(String first, String... more) {

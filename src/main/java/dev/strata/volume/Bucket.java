@@ -87,16 +87,30 @@ final class Bucket {
         return call(() -> store.list(prefix, startAfter, max));
     }
 
-    /** The last key under the prefix after {@code startAfter}, paging through as needed. */
-    Optional<ObjectInfo> last(ObjectKey prefix, String startAfter) {
+    /**
+     * The last key under the prefix after {@code startAfter} whose final segment is a
+     * 20-digit number (keys of any other shape — a server's temporary objects, strays — are
+     * ignored), paging through as needed.
+     */
+    Optional<ObjectInfo> lastNumbered(ObjectKey prefix, String startAfter) {
         ObjectInfo last = null;
         String after = startAfter;
         while (true) {
             ObjectListing page = list(prefix, after, 1000);
-            if (!page.objects().isEmpty()) last = page.objects().getLast();
+            for (ObjectInfo o : page.objects()) if (isNumbered(o.key())) last = o;
             if (!page.truncated()) return Optional.ofNullable(last);
             after = page.nextStartAfter();
         }
+    }
+
+    static boolean isNumbered(String key) {
+        int slash = key.lastIndexOf('/');
+        String tail = key.substring(slash + 1);
+        return tail.length() == 20 && tail.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
+    static long number(ObjectInfo o) {
+        return Long.parseLong(o.key().substring(o.key().lastIndexOf('/') + 1));
     }
 
     /** Every key under the prefix (for small prefixes only). */

@@ -72,7 +72,7 @@ public final class Images {
         ObjectListing page = bucket.list(Layout.IMAGE_INDEX, after, max);
         List<ImageRecord> items = new ArrayList<>();
         for (ObjectInfo o : page.objects())
-            bucket.readJson(new ObjectKey(o.key()), ImageRecord.class).ifPresent(i -> items.add(i.value()));
+            if (o.key().endsWith(".json")) bucket.readJson(new ObjectKey(o.key()), ImageRecord.class).ifPresent(i -> items.add(i.value()));
         return new Page<>(items, page.truncated() && !items.isEmpty() ? items.getLast().name() : null);
     }
 }

@@ -16,6 +16,7 @@ import dev.strata.store.ObjectKey;
  *   index/snapshots/{name}@{seq}.json            snapshot index
  *   index/snapshot-names/{hash}.json             CSI snapshot name → snapshot id
  *   index/images/{image}.json                    image index
+ *   nodes/{node}.json                            registered node plugins
  * </pre>
  */
 public final class Layout {
@@ -95,6 +96,10 @@ public final class Layout {
 
     public static ObjectKey imageIndex(ImageName image) {
         return ObjectKey.of("index", "images", image.value() + ".json");
+    }
+
+    static ObjectKey node(NodeId node) {
+        return ObjectKey.of("nodes", node.value() + ".json");
     }
 
     static String pad(long n) {

@@ -85,8 +85,8 @@ public final class Ownership {
 
     /** The newest epoch ever taken for this name (0 if none). */
     long newestEpoch(VolumeName volume) {
-        return bucket.last(Layout.owners(volume), null)
-                .map(o -> Long.parseLong(o.key().substring(o.key().lastIndexOf('/') + 1)))
+        return bucket.lastNumbered(Layout.owners(volume), null)
+                .map(Bucket::number)
                 .orElse(0L);
     }
 

@@ -47,6 +47,14 @@ public final class Registry {
      * A missing source → NotFound; a size below the source's → OutOfRange.
      */
     public VolumeRecord create(CreateSpec spec) {
+        return create(spec, null);
+    }
+
+    /**
+     * As {@link #create(CreateSpec)}; for a {@code volume:} source, {@code cutKey} (when not
+     * null) is the pool-relative manifest its holder cut for this fork.
+     */
+    public VolumeRecord create(CreateSpec spec, String cutKey) {
         Optional<VolumeRecord> existing = find(spec.name());
         if (existing.isPresent()) return checkCompatible(existing.get(), spec);
         String uid = PoolId.randomHex();
@@ -58,7 +66,7 @@ public final class Registry {
             writeFirstGeneration(pool, spec.name(), uid, first);
             record = newRecord(spec, uid, size, first.blockSize(), pool, null);
         } else {
-            ResolvedSource source = resolveSource(spec.from());
+            ResolvedSource source = cutKey == null ? resolveSource(spec.from()) : resolveCut(spec.from(), cutKey);
             long size = forkSize(spec, source.sizeBytes(), source.manifest().blockSize());
             Manifest first = Manifest.over(source.manifest(), source.manifestKey(), size, 1);
             writeFirstGeneration(source.pool(), spec.name(), uid, first);
@@ -212,6 +220,13 @@ public final class Registry {
         };
     }
 
+    private ResolvedSource resolveCut(FromRef ref, String cutKey) {
+        if (!(ref instanceof FromRef.Volume v)) throw new IllegalArgumentException("a cut is only for volume sources");
+        VolumeRecord source = resolve(v.volume());
+        ManifestKeys.checkPoolRelative(cutKey);
+        return new ResolvedSource(ref, source.poolId(), cutKey, bucket.readManifest(Layout.inPool(source.poolId(), cutKey)));
+    }
+
     /** A committed manifest generation of a volume. */
     public record Generation(long number, String key, Manifest manifest) {}
 
@@ -221,8 +236,8 @@ public final class Registry {
         ObjectKey prefix = Layout.inPoolPrefix(v.poolId(), Layout.generations(name, v.uid()));
         String after = v.generation() > 1
                 ? Layout.inPool(v.poolId(), Layout.generation(name, v.uid(), v.generation() - 1)).value() : null;
-        ObjectInfo last = bucket.last(prefix, after)
-                .or(() -> bucket.last(prefix, null))
+        ObjectInfo last = bucket.lastNumbered(prefix, after)
+                .or(() -> bucket.lastNumbered(prefix, null))
                 .orElseThrow(() -> new VolumeException.Corrupt("volume " + name + " has no manifest", null));
         String poolRelative = last.key().substring(("pools/" + v.pool() + "/").length());
         ManifestKeys.checkPoolRelative(poolRelative);
@@ -244,6 +259,19 @@ public final class Registry {
             chain.add(m);
         }
         return chain;
+    }
+
+    // ---- nodes ------------------------------------------------------------------------
+
+    /** Records that a node plugin runs on {@code node} (its agent at {@code agent}); idempotent. */
+    public NodeRecord registerNode(NodeId node, String agent, long maxVolumes) {
+        NodeRecord record = new NodeRecord(NodeRecord.FORMAT, node.value(), agent, maxVolumes, clock.instant().toString());
+        bucket.call(() -> bucket.store().put(Layout.node(node), Json.write(record)));
+        return record;
+    }
+
+    public Optional<NodeRecord> findNode(NodeId node) {
+        return bucket.readJson(Layout.node(node), NodeRecord.class).map(Bucket.Versioned::value);
     }
 
     // ---- snapshots, images, ownership (delegated) --------------------------------------

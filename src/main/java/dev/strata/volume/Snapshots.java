@@ -117,8 +117,8 @@ public final class Snapshots {
 
     private long firstFreeSeq(VolumeName volume, long atLeast) {
         String after = atLeast > 1 ? Layout.seq(volume, atLeast - 1).value() : null;
-        return bucket.last(Layout.seqs(volume), after)
-                .map(o -> Long.parseLong(o.key().substring(o.key().lastIndexOf('/') + 1)) + 1)
+        return bucket.lastNumbered(Layout.seqs(volume), after)
+                .map(o -> Bucket.number(o) + 1)
                 .orElse(Math.max(1, atLeast));
     }
 
@@ -159,7 +159,8 @@ public final class Snapshots {
             ObjectListing page = bucket.list(prefix, after, Math.max(1, max - items.size()));
             for (ObjectInfo o : page.objects()) {
                 after = o.key();
-                bucket.readJson(new ObjectKey(o.key()), SnapshotRecord.class).ifPresent(s -> items.add(s.value()));
+                if (o.key().endsWith(".json"))
+                    bucket.readJson(new ObjectKey(o.key()), SnapshotRecord.class).ifPresent(s -> items.add(s.value()));
             }
             more = page.truncated();
         } while (more && items.size() < max);

@@ -1,0 +1,30 @@
+package dev.strata.cli;
+
+import dev.strata.volume.FromRef;
+import dev.strata.volume.ImageName;
+import dev.strata.volume.ImageRecord;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "bless", description = {"Make a snapshot or a volume a named, immutable image (O(1)).",
+        "Example: strata bless ubuntu-24.04 --from snapshot:golden@2"})
+final class BlessCommand implements Callable<Integer> {
+    @Mixin StoreOptions store;
+    @Parameters(paramLabel = "IMAGE") String name;
+    @Option(names = "--from", required = true, paramLabel = "REF", description = "snapshot:VOLUME@SEQ or volume:NAME.")
+    String from;
+
+    @Override
+    public Integer call() {
+        ImageName image = new ImageName(name);
+        FromRef ref = FromRef.parse(from);
+        return Admin.withRegistry(store, registry -> {
+            ImageRecord record = registry.images().bless(image, ref);
+            System.out.println("image " + record.name() + " from " + record.source());
+            return 0;
+        });
+    }
+}

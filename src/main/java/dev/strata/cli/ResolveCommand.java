@@ -1,0 +1,30 @@
+package dev.strata.cli;
+
+import dev.strata.volume.ImageName;
+import dev.strata.volume.Json;
+import dev.strata.volume.SnapshotId;
+import dev.strata.volume.VolumeName;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "resolve", description = {"Print the record of a volume (NAME), a snapshot (VOLUME@SEQ) or an image (image:NAME),",
+        "read from the bucket: works on any node."})
+final class ResolveCommand implements Callable<Integer> {
+    @Mixin StoreOptions store;
+    @Parameters(paramLabel = "NAME") String name;
+
+    @Override
+    public Integer call() {
+        return Admin.withRegistry(store, registry -> {
+            Object record;
+            if (name.startsWith("image:")) record = registry.images().resolve(new ImageName(name.substring(6)));
+            else if (name.contains("@")) record = registry.snapshots().resolve(SnapshotId.parse(name));
+            else record = registry.resolve(new VolumeName(name));
+            System.out.println(new String(Json.write(record), StandardCharsets.UTF_8));
+            return 0;
+        });
+    }
+}

@@ -1,0 +1,199 @@
+package dev.strata.store;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * An {@link ObjectStore} on an S3 bucket (AWS SDK v2), every key under the configured prefix.
+ * Conditional writes use {@code If-None-Match: *} and {@code If-Match}; 412 (and 409, a
+ * concurrent conditional write) become PreconditionFailed, 404 NotFound, anything that
+ * cannot reach the bucket Unavailable — after the SDK's bounded retries.
+ */
+public final class S3ObjectStore implements ObjectStore {
+    private final S3Client s3;
+    private final S3Config config;
+
+    private S3ObjectStore(S3Client s3, S3Config config) {
+        this.s3 = s3;
+        this.config = config;
+    }
+
+    /** Connects, checks the bucket exists and honours conditional creates; else a clear error. */
+    public static S3ObjectStore open(S3Config config) {
+        S3ObjectStore store = connect(config);
+        try {
+            store.verifyConditionalWrites();
+            return store;
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** Connects without the start-up checks (tests of the checks themselves). */
+    static S3ObjectStore connect(S3Config config) {
+        AwsCredentialsProvider credentials = config.accessKey() == null ? DefaultCredentialsProvider.builder().build()
+                : StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
+        var builder = S3Client.builder()
+                .region(Region.of(config.region()))
+                .credentialsProvider(credentials)
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(config.pathStyle()).build())
+                .httpClientBuilder(ApacheHttpClient.builder()
+                        .connectionTimeout(Duration.ofSeconds(3))
+                        .socketTimeout(Duration.ofSeconds(30))
+                        .maxConnections(64))
+                .overrideConfiguration(c -> c.retryStrategy(RetryMode.STANDARD)
+                        .apiCallTimeout(Duration.ofSeconds(60)).apiCallAttemptTimeout(Duration.ofSeconds(30)));
+        if (config.endpoint() != null) builder.endpointOverride(config.endpoint());
+        return new S3ObjectStore(builder.build(), config);
+    }
+
+    /**
+     * Refuses to run on a bucket that does not honour {@code If-None-Match: *}: Strata's
+     * commits rest on it. Writes and deletes one probe object under the prefix.
+     */
+    void verifyConditionalWrites() {
+        ObjectKey probe = new ObjectKey("probe/conditional-write-" + java.util.UUID.randomUUID());
+        call(probe, () -> s3.headBucket(b -> b.bucket(config.bucket())));
+        try {
+            putIfAbsent(probe, new byte[] {1});
+            try {
+                putIfAbsent(probe, new byte[] {2});
+            } catch (StoreException.PreconditionFailed expected) {
+                return;
+            }
+            throw new StoreException.Unsupported("bucket " + config + " accepted a second If-None-Match: * create "
+                    + "of the same key; Strata needs conditional writes (S3, MinIO, Ceph RGW and S3Proxy have them)");
+        } finally {
+            delete(probe);
+        }
+    }
+
+    @Override
+    public StoredObject get(ObjectKey key) {
+        ResponseBytes<GetObjectResponse> r = call(key, () -> s3.getObjectAsBytes(b -> b.bucket(config.bucket()).key(full(key))));
+        return new StoredObject(r.asByteArray(), r.response().eTag());
+    }
+
+    @Override
+    public byte[] getRange(ObjectKey key, long offset, int length) {
+        if (offset < 0 || length < 0) throw new IllegalArgumentException("negative range");
+        if (length == 0) return new byte[0];
+        try {
+            return call(key, () -> s3.getObjectAsBytes(b -> b.bucket(config.bucket()).key(full(key))
+                    .range("bytes=" + offset + "-" + (offset + length - 1)))).asByteArray();
+        } catch (RangeNotSatisfiable e) {
+            return new byte[0];
+        }
+    }
+
+    @Override
+    public String put(ObjectKey key, byte[] data) {
+        return call(key, () -> s3.putObject(b -> b.bucket(config.bucket()).key(full(key)), RequestBody.fromBytes(data))).eTag();
+    }
+
+    @Override
+    public String putIfAbsent(ObjectKey key, byte[] data) {
+        return call(key, () -> s3.putObject(b -> b.bucket(config.bucket()).key(full(key)).ifNoneMatch("*"),
+                RequestBody.fromBytes(data))).eTag();
+    }
+
+    @Override
+    public String putIfMatch(ObjectKey key, byte[] data, String etag) {
+        return call(key, () -> s3.putObject(b -> b.bucket(config.bucket()).key(full(key)).ifMatch(etag),
+                RequestBody.fromBytes(data))).eTag();
+    }
+
+    @Override
+    public void delete(ObjectKey key) {
+        try {
+            call(key, () -> s3.deleteObject(b -> b.bucket(config.bucket()).key(full(key))));
+        } catch (StoreException.NotFound alreadyGone) {
+            // idempotent
+        }
+    }
+
+    @Override
+    public Optional<ObjectInfo> head(ObjectKey key) {
+        try {
+            HeadObjectResponse r = call(key, () -> s3.headObject(b -> b.bucket(config.bucket()).key(full(key))));
+            return Optional.of(new ObjectInfo(key.value(), r.contentLength(), r.eTag()));
+        } catch (StoreException.NotFound e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public ObjectListing list(ObjectKey prefix, String startAfter, int maxKeys) {
+        if (maxKeys < 1) throw new IllegalArgumentException("maxKeys must be at least 1");
+        ListObjectsV2Response r = call(prefix, () -> s3.listObjectsV2(b -> {
+            b.bucket(config.bucket()).prefix(full(prefix)).maxKeys(Math.min(maxKeys, 1000));
+            if (startAfter != null) b.startAfter(config.fullKey(startAfter));
+        }));
+        List<ObjectInfo> objects = new ArrayList<>(r.contents().size());
+        for (S3Object o : r.contents()) objects.add(new ObjectInfo(config.stripPrefix(o.key()), o.size(), o.eTag()));
+        return new ObjectListing(objects, Boolean.TRUE.equals(r.isTruncated()));
+    }
+
+    @Override
+    public String describe() {
+        return config.toString();
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+
+    private String full(ObjectKey key) {
+        return config.fullKey(key.value());
+    }
+
+    private static final class RangeNotSatisfiable extends RuntimeException {
+        RangeNotSatisfiable() { super(null, null, false, false); }
+    }
+
+    private <T> T call(ObjectKey key, Supplier<T> request) {
+        try {
+            return request.get();
+        } catch (NoSuchKeyException e) {
+            throw new StoreException.NotFound(key.value());
+        } catch (S3Exception e) {
+            switch (e.statusCode()) {
+                case 404 -> throw new StoreException.NotFound(key.value());
+                case 412, 409 -> throw new StoreException.PreconditionFailed(key.value());
+                case 416 -> throw new RangeNotSatisfiable();
+                case 403 -> throw new StoreException.Unavailable("access denied to " + config + " for " + key
+                        + ": check the credentials (" + e.awsErrorDetails().errorCode() + ")", e);
+                default -> throw new StoreException.Unavailable("S3 " + config + " failed on " + key + ": HTTP "
+                        + e.statusCode() + " " + (e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode()), e);
+            }
+        } catch (SdkClientException e) {
+            throw new StoreException.Unavailable("cannot reach S3 " + config + ": " + e.getMessage(), e);
+        } catch (SdkException e) {
+            throw new StoreException.Unavailable("S3 " + config + " failed on " + key + ": " + e.getMessage(), e);
+        }
+    }
+}
