@@ -12,7 +12,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -64,7 +64,7 @@ public final class S3ObjectStore implements ObjectStore {
                         .connectionTimeout(Duration.ofSeconds(3))
                         .socketTimeout(Duration.ofSeconds(30))
                         .maxConnections(64))
-                .overrideConfiguration(c -> c.retryStrategy(RetryMode.STANDARD)
+                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(6).build())
                         .apiCallTimeout(Duration.ofSeconds(60)).apiCallAttemptTimeout(Duration.ofSeconds(30)));
         if (config.endpoint() != null) builder.endpointOverride(config.endpoint());
         return new S3ObjectStore(builder.build(), config);

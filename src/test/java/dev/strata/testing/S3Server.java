@@ -19,7 +19,7 @@ public final class S3Server {
     private S3Server() {}
 
     public static S3ProxyExtension extension() {
-        return S3ProxyExtension.builder().withCredentials(ACCESS, SECRET).build();
+        return S3ProxyExtension.builder().withCredentials(ACCESS, SECRET).withBlobStoreProvider("transient").build();
     }
 
     /** A fresh bucket on the server, with a random prefix so tests never share keys. */
