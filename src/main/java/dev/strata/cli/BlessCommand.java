@@ -9,7 +9,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "bless", description = {"Make a snapshot or a volume a named, immutable image (O(1)).",
+@Command(name = "bless", mixinStandardHelpOptions = true, description = {"Make a snapshot or a volume a named, immutable image (O(1)).",
         "Example: strata bless ubuntu-24.04 --from snapshot:golden@2"})
 final class BlessCommand implements Callable<Integer> {
     @Mixin StoreOptions store;

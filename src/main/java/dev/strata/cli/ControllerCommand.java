@@ -4,7 +4,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "controller", description = "Run the CSI Identity and Controller services (the Deployment in a cluster).")
+@Command(name = "controller", mixinStandardHelpOptions = true, description = "Run the CSI Identity and Controller services (the Deployment in a cluster).")
 final class ControllerCommand implements Callable<Integer> {
     @Mixin StoreOptions store;
     @Mixin ServerOptions server;

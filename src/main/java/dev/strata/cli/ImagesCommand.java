@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "images", description = "List and delete images (create them with 'strata bless').",
+@Command(name = "images", mixinStandardHelpOptions = true, description = "List and delete images (create them with 'strata bless').",
         subcommands = {ImagesCommand.Delete.class})
 final class ImagesCommand implements Callable<Integer> {
     @Mixin StoreOptions store;
@@ -28,7 +28,7 @@ final class ImagesCommand implements Callable<Integer> {
         });
     }
 
-    @Command(name = "delete", description = "Delete an image's name (volumes forked from it keep their data).")
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete an image's name (volumes forked from it keep their data).")
     static final class Delete implements Callable<Integer> {
         @Mixin StoreOptions store;
         @Parameters(paramLabel = "NAME") String name;

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "resolve", description = {"Print the record of a volume (NAME), a snapshot (VOLUME@SEQ) or an image (image:NAME),",
+@Command(name = "resolve", mixinStandardHelpOptions = true, description = {"Print the record of a volume (NAME), a snapshot (VOLUME@SEQ) or an image (image:NAME),",
         "read from the bucket: works on any node."})
 final class ResolveCommand implements Callable<Integer> {
     @Mixin StoreOptions store;

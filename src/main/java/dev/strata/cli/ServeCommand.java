@@ -4,7 +4,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "serve", description = {"Run Strata in one process: CSI Identity and Controller (and the node, where",
+@Command(name = "serve", mixinStandardHelpOptions = true, description = {"Run Strata in one process: CSI Identity and Controller (and the node, where",
         "ublk is available) on one unix socket, with the embedded file-backed store by default.",
         "Stop it with Ctrl-C or SIGTERM."})
 final class ServeCommand implements Callable<Integer> {

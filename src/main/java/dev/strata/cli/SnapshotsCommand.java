@@ -10,7 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "snapshots", description = "List, create and delete snapshots (ids are VOLUME@SEQ, valid on any node).",
+@Command(name = "snapshots", mixinStandardHelpOptions = true, description = "List, create and delete snapshots (ids are VOLUME@SEQ, valid on any node).",
         subcommands = {SnapshotsCommand.Create.class, SnapshotsCommand.Delete.class})
 final class SnapshotsCommand implements Callable<Integer> {
     @Mixin StoreOptions store;
@@ -32,7 +32,7 @@ final class SnapshotsCommand implements Callable<Integer> {
         });
     }
 
-    @Command(name = "create", description = "Snapshot a volume; prints the new snapshot id.")
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Snapshot a volume; prints the new snapshot id.")
     static final class Create implements Callable<Integer> {
         @Mixin StoreOptions store;
         @Parameters(paramLabel = "VOLUME") String volume;
@@ -48,7 +48,7 @@ final class SnapshotsCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "delete", description = "Delete a snapshot by id.")
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a snapshot by id.")
     static final class Delete implements Callable<Integer> {
         @Mixin StoreOptions store;
         @Parameters(paramLabel = "ID") String id;

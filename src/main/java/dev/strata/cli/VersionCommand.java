@@ -2,7 +2,7 @@ package dev.strata.cli;
 
 import picocli.CommandLine.Command;
 
-@Command(name = "version", description = "Print Strata's version.")
+@Command(name = "version", mixinStandardHelpOptions = true, description = "Print Strata's version.")
 final class VersionCommand implements Runnable {
     @Override
     public void run() {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "volumes", description = "List, create (blank or forked) and delete volumes.",
+@Command(name = "volumes", mixinStandardHelpOptions = true, description = "List, create (blank or forked) and delete volumes.",
         subcommands = {VolumesCommand.Create.class, VolumesCommand.Delete.class, VolumesCommand.Expand.class})
 final class VolumesCommand implements Callable<Integer> {
     @Mixin StoreOptions store;
@@ -34,7 +34,7 @@ final class VolumesCommand implements Callable<Integer> {
         });
     }
 
-    @Command(name = "create", description = {"Create a volume: blank, or an O(1) fork of an image, volume or snapshot.",
+    @Command(name = "create", mixinStandardHelpOptions = true, description = {"Create a volume: blank, or an O(1) fork of an image, volume or snapshot.",
             "Example: strata volumes create db-copy --from snapshot:db@3"})
     static final class Create implements Callable<Integer> {
         @Mixin StoreOptions store;
@@ -57,7 +57,7 @@ final class VolumesCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "delete", description = "Delete a volume (its data is freed by GC once nothing refers to it).")
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a volume (its data is freed by GC once nothing refers to it).")
     static final class Delete implements Callable<Integer> {
         @Mixin StoreOptions store;
         @Parameters(paramLabel = "NAME") String name;
@@ -73,7 +73,7 @@ final class VolumesCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "expand", description = "Grow a volume to a new size.")
+    @Command(name = "expand", mixinStandardHelpOptions = true, description = "Grow a volume to a new size.")
     static final class Expand implements Callable<Integer> {
         @Mixin StoreOptions store;
         @Parameters(index = "0", paramLabel = "NAME") String name;
