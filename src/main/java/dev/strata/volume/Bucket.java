@@ -47,6 +47,15 @@ final class Bucket {
         return ManifestCodec.decode(o.data(), key.value());
     }
 
+    /** The header of a manifest, from one small ranged GET. */
+    ManifestHeader readManifestHeader(ObjectKey key) {
+        try {
+            return ManifestCodec.decodeHeader(call(() -> store.getRange(key, 0, ManifestHeader.MAX_BYTES)), key.value());
+        } catch (StoreException.NotFound e) {
+            throw new VolumeException.Corrupt("manifest " + key + " is missing", null);
+        }
+    }
+
     /** Creates the object if absent; false if it already exists. */
     boolean create(ObjectKey key, byte[] data) {
         try {

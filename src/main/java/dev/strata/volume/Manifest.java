@@ -47,8 +47,12 @@ public record Manifest(int blockSize, int chunkSize, long sizeBytes, long genera
     }
 
     /** A manifest with no chunks of its own that shows {@code baseKey} through. */
-    public static Manifest over(Manifest source, String baseKey, long sizeBytes, long generation) {
-        return new Manifest(source.blockSize, source.chunkSize, sizeBytes, generation, 0, baseKey, new TreeMap<>());
+    public static Manifest over(ManifestHeader source, String baseKey, long sizeBytes, long generation) {
+        return new Manifest(source.blockSize(), source.chunkSize(), sizeBytes, generation, 0, baseKey, new TreeMap<>());
+    }
+
+    public ManifestHeader header() {
+        return new ManifestHeader(blockSize, chunkSize, sizeBytes, generation, epoch, base);
     }
 
     public Manifest withGeneration(long newGeneration, long newEpoch) {

@@ -96,6 +96,34 @@ public final class ManifestCodec {
         return new Manifest(blockSize, chunkSize, sizeBytes, generation, epoch, base, chunks);
     }
 
+    /**
+     * Decodes only the header from the first bytes of a manifest (no checksum: that needs
+     * the whole object; a node attaching the volume reads and checks it in full).
+     */
+    public static ManifestHeader decodeHeader(byte[] prefix, String what) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(prefix);
+            if (b.getInt() != MAGIC) throw corrupt(what, "bad magic");
+            short version = b.getShort();
+            if (version != VERSION) throw corrupt(what, "unsupported version " + version);
+            b.getShort();
+            int blockSize = b.getInt();
+            int chunkSize = b.getInt();
+            long sizeBytes = b.getLong();
+            long generation = b.getLong();
+            long epoch = b.getLong();
+            int baseLength = Short.toUnsignedInt(b.getShort());
+            if (baseLength > b.remaining()) throw corrupt(what, "base length past the end");
+            byte[] baseBytes = new byte[baseLength];
+            b.get(baseBytes);
+            String base = baseLength == 0 ? null : ManifestKeys.checkPoolRelative(new String(baseBytes, StandardCharsets.US_ASCII));
+            Manifest check = new Manifest(blockSize, chunkSize, sizeBytes, generation, epoch, base, new TreeMap<>());
+            return new ManifestHeader(check.blockSize(), check.chunkSize(), sizeBytes, generation, epoch, base);
+        } catch (BufferUnderflowException | VolumeException.InvalidArgument e) {
+            throw new VolumeException.Corrupt("manifest " + what + " has a malformed header: " + e.getMessage(), e);
+        }
+    }
+
     private static VolumeException.Corrupt corrupt(String what, String why) {
         return new VolumeException.Corrupt("manifest " + what + " is corrupt: " + why, null);
     }

@@ -83,10 +83,11 @@ public final class Registry {
     }
 
     private VolumeRecord newRecord(CreateSpec spec, String uid, long size, int blockSize, PoolId pool, String sourceKey) {
-        long nextSeq = snapshots.firstFreeSeq(spec.name());
+        // Sequence and epoch hints start low: allocation skips past any left by a former
+        // volume of the same name when it first collides, so creation costs no LIST.
         return new VolumeRecord(VolumeRecord.FORMAT, spec.name().value(), spec.csiName(), uid, size, size, blockSize,
-                pool.value(), spec.from().canonical(), sourceKey, spec.parameters(), null,
-                ownership.newestEpoch(spec.name()), nextSeq, 1, clock.instant().toString());
+                pool.value(), spec.from().canonical(), sourceKey, spec.parameters(), null, 0, 1, 1,
+                clock.instant().toString());
     }
 
     private void writeFirstGeneration(PoolId pool, VolumeName name, String uid, Manifest first) {
@@ -205,17 +206,18 @@ public final class Registry {
             case FromRef.Image i -> {
                 ImageRecord image = images.resolve(i.image());
                 yield new ResolvedSource(ref, image.poolId(), image.manifest(),
-                        bucket.readManifest(Layout.inPool(image.poolId(), image.manifest())));
+                        bucket.readManifestHeader(Layout.inPool(image.poolId(), image.manifest())));
             }
             case FromRef.Snapshot s -> {
                 SnapshotRecord snap = snapshots.resolve(s.snapshot());
                 yield new ResolvedSource(ref, snap.poolId(), snap.manifest(),
-                        bucket.readManifest(Layout.inPool(snap.poolId(), snap.manifest())));
+                        bucket.readManifestHeader(Layout.inPool(snap.poolId(), snap.manifest())));
             }
             case FromRef.Volume v -> {
                 VolumeRecord source = resolve(v.volume());
-                Generation newest = newestGeneration(source);
-                yield new ResolvedSource(ref, source.poolId(), newest.key(), newest.manifest());
+                GenerationRef newest = newestGenerationRef(source);
+                yield new ResolvedSource(ref, source.poolId(), newest.key(),
+                        bucket.readManifestHeader(Layout.inPool(source.poolId(), newest.key())));
             }
         };
     }
@@ -224,14 +226,23 @@ public final class Registry {
         if (!(ref instanceof FromRef.Volume v)) throw new IllegalArgumentException("a cut is only for volume sources");
         VolumeRecord source = resolve(v.volume());
         ManifestKeys.checkPoolRelative(cutKey);
-        return new ResolvedSource(ref, source.poolId(), cutKey, bucket.readManifest(Layout.inPool(source.poolId(), cutKey)));
+        return new ResolvedSource(ref, source.poolId(), cutKey, bucket.readManifestHeader(Layout.inPool(source.poolId(), cutKey)));
     }
 
     /** A committed manifest generation of a volume. */
     public record Generation(long number, String key, Manifest manifest) {}
 
-    /** The newest committed manifest generation of the volume. */
+    /** Where a committed manifest generation is (pool-relative key). */
+    public record GenerationRef(long number, String key) {}
+
+    /** The newest committed manifest generation of the volume, read in full. */
     public Generation newestGeneration(VolumeRecord v) {
+        GenerationRef ref = newestGenerationRef(v);
+        return new Generation(ref.number(), ref.key(), bucket.readManifest(Layout.inPool(v.poolId(), ref.key())));
+    }
+
+    /** Which generation of the volume is the newest: one small LIST. */
+    public GenerationRef newestGenerationRef(VolumeRecord v) {
         VolumeName name = v.volumeName();
         ObjectKey prefix = Layout.inPoolPrefix(v.poolId(), Layout.generations(name, v.uid()));
         String after = v.generation() > 1
@@ -242,7 +253,7 @@ public final class Registry {
         String poolRelative = last.key().substring(("pools/" + v.pool() + "/").length());
         ManifestKeys.checkPoolRelative(poolRelative);
         long number = Long.parseLong(poolRelative.substring(poolRelative.lastIndexOf('/') + 1));
-        return new Generation(number, poolRelative, bucket.readManifest(new ObjectKey(last.key())));
+        return new GenerationRef(number, poolRelative);
     }
 
     /**

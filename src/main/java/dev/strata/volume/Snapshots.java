@@ -79,8 +79,8 @@ public final class Snapshots {
         Optional<SnapshotRecord> done = find(id);
         if (done.isPresent()) return done.get();
         VolumeRecord record = registry.resolve(id.volume());
-        String sourceKey = cutKey != null ? ManifestKeys.checkPoolRelative(cutKey) : registry.newestGeneration(record).key();
-        Manifest source = bucket.readManifest(Layout.inPool(record.poolId(), sourceKey));
+        String sourceKey = cutKey != null ? ManifestKeys.checkPoolRelative(cutKey) : registry.newestGenerationRef(record).key();
+        ManifestHeader source = bucket.readManifestHeader(Layout.inPool(record.poolId(), sourceKey));
         String manifestKey = Layout.snapshotManifest(id.volume(), id.seq());
         Manifest snapshot = Manifest.over(source, sourceKey, Math.max(record.sizeBytes(), source.sizeBytes()), 0);
         bucket.create(Layout.inPool(record.poolId(), manifestKey), ManifestCodec.encode(snapshot));
