@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Fork latency (1 GiB vs 16 TiB source) and CSI CreateSnapshot / CreateVolume-from-snapshot
+# latency against a local S3 server; writes its section of docs/BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cp=$(bench/classpath.sh)
+JAVA=$(./mvnw -q help:evaluate -Dexpression=java.home -DforceStdout 2>/dev/null || true)
+exec "${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" \
+  -Dbench.n="${BENCH_N:-40}" dev.strata.cli.ControlPlaneBench
