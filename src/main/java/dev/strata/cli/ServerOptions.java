@@ -16,7 +16,7 @@ final class ServerOptions {
     String nodeId;
 
     @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "${env:STRATA_METRICS_PORT:-0}",
-            description = "Serve Prometheus metrics and /healthz on this port (0 = off; default ${DEFAULT-VALUE}).")
+            description = "Serve Prometheus /metrics (and /-/healthy) on this port (0 = off; default ${DEFAULT-VALUE}).")
     int metricsPort;
 
     @Option(names = "--metrics-address", paramLabel = "ADDR", defaultValue = "127.0.0.1",

@@ -8,8 +8,8 @@ import picocli.CommandLine.Option;
 /** Where the bucket is: shared by every command (a picocli mixin). */
 final class StoreOptions {
     @Option(names = "--store", paramLabel = "URI", defaultValue = "${env:STRATA_STORE:-}",
-            description = {"The object store holding every volume: file:///DIR (the embedded default)",
-                    "or s3://BUCKET[/PREFIX]. Default: file://<state dir>/bucket. Env: STRATA_STORE."})
+            description = "The object store holding every volume: file:///DIR (the embedded default) or "
+                    + "s3://BUCKET[/PREFIX]. Default: file://<state dir>/bucket. Env: STRATA_STORE.")
     String store;
 
     @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "${env:STRATA_STATE_DIR:-}",
