@@ -1,0 +1,320 @@
+package dev.strata.volume;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A volume attached on this node: the {@link BlockTarget} a ublk device serves. Writes land
+ * in a local sparse file (+ a metadata log); FLUSH fsyncs both. An {@link Uploader} packs
+ * dirty blocks and commits manifest generations in the background, under this node's
+ * ownership epoch. Reads come from the local file, else through the manifest chain from
+ * the bucket. Once fenced (a newer epoch exists) every write and flush fails.
+ */
+public final class AttachedVolume implements BlockTarget, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AttachedVolume.class);
+    private static final int STRIPES = 256;
+
+    final VolumeName name;
+    final long epoch;
+    final int blockSize;
+    final int blocksPerChunk;
+    final PoolId pool;
+    final Registry registry;
+    final PackCache packs;
+    final EngineOptions options;
+    final Clock clock;
+    final FileChannel data;
+    final MetaLog log_;
+    final BlockStates states;
+    final AtomicLong seq;
+    final Object[] stripes = new Object[STRIPES];
+    final ReentrantReadWriteLock cutLock = new ReentrantReadWriteLock();
+    final Uploader uploader;
+    volatile long sizeBytes;
+    volatile long committedSeq;
+    volatile List<Manifest> chain;
+    volatile Registry.GenerationRef committed;
+    volatile Freeze freeze;
+    volatile String fencedReason;
+
+    AttachedVolume(CacheFiles.Opened opened, Registry registry, PackCache packs, EngineOptions options, Clock clock) {
+        this.name = opened.name();
+        this.epoch = opened.epoch();
+        this.pool = opened.pool();
+        this.registry = registry;
+        this.packs = packs;
+        this.options = options;
+        this.clock = clock;
+        this.data = opened.data();
+        this.log_ = opened.log();
+        this.states = opened.states();
+        this.seq = new AtomicLong(opened.maxSeq());
+        this.committedSeq = opened.committedSeq();
+        this.chain = opened.chain();
+        this.committed = opened.committed();
+        this.blockSize = chain.getFirst().blockSize();
+        this.blocksPerChunk = chain.getFirst().chunkSize() / blockSize;
+        this.sizeBytes = opened.sizeBytes();
+        for (int i = 0; i < STRIPES; i++) stripes[i] = new Object();
+        this.uploader = new Uploader(this);
+    }
+
+    /**
+     * Attaches {@code name} under ownership {@code epoch}, with its local cache in {@code dir}.
+     * Fenced if a newer epoch exists. A local cache from another incarnation, another epoch
+     * or behind the bucket's newest generation is discarded, never uploaded.
+     */
+    public static AttachedVolume attach(Registry registry, PackCache packs, VolumeName name, long epoch, Path dir,
+                                        EngineOptions options, Clock clock) {
+        CacheFiles.Opened opened = CacheFiles.open(registry, name, epoch, dir);
+        AttachedVolume v = new AttachedVolume(opened, registry, packs, options, clock);
+        v.uploader.start();
+        log.atInfo().setMessage("volume attached").addKeyValue("volume", name.value()).addKeyValue("epoch", epoch)
+                .addKeyValue("generation", opened.committed().number()).addKeyValue("dirtyBlocks", v.dirtyBlocks()).log();
+        return v;
+    }
+
+    @Override
+    public long sizeBytes() {
+        return sizeBytes;
+    }
+
+    Object stripe(long block) {
+        return stripes[(int) (block % STRIPES)];
+    }
+
+    private void checkRange(long offset, long length) {
+        if (offset < 0 || length < 0 || offset + length > sizeBytes)
+            throw new VolumeException.OutOfRange("I/O at " + offset + "+" + length + " is outside the volume's " + sizeBytes + " bytes");
+    }
+
+    void checkFenced() {
+        String reason = fencedReason;
+        if (reason != null) throw new VolumeException.Fenced("volume " + name + " is fenced: " + reason);
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) {
+        checkRange(offset, dst.remaining());
+        while (dst.hasRemaining()) {
+            long block = offset / blockSize;
+            int within = (int) (offset % blockSize);
+            int n = Math.min(dst.remaining(), blockSize - within);
+            ByteBuffer part = dst.slice(dst.position(), n);
+            synchronized (stripe(block)) {
+                long state = ensureLocal(block);
+                if (state < 0) zero(part);
+                else readFully(part, offset);
+            }
+            dst.position(dst.position() + n);
+            offset += n;
+        }
+    }
+
+    /** Makes the block local (fetching it when absent); returns its state. Holds its stripe. */
+    long ensureLocal(long block) {
+        long state = states.get(block);
+        if (state != BlockStates.ABSENT) return state;
+        int chunk = (int) (block / blocksPerChunk);
+        PackCache.Location at = packs.locate(pool, chain, chunk, (int) (block % blocksPerChunk), blocksPerChunk);
+        byte[] content = at == null ? PackCache.ZERO : packs.read(pool, at, blocksPerChunk);
+        if (content.length == 0) {
+            writeFully(ByteBuffer.allocate(blockSize), block * blockSize);
+        } else {
+            writeFully(ByteBuffer.wrap(content), block * blockSize);
+        }
+        states.set(block, BlockStates.CLEAN);
+        return BlockStates.CLEAN;
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) {
+        checkRange(offset, src.remaining());
+        checkFenced();
+        cutLock.readLock().lock();
+        try {
+            while (src.hasRemaining()) {
+                long block = offset / blockSize;
+                int within = (int) (offset % blockSize);
+                int n = Math.min(src.remaining(), blockSize - within);
+                ByteBuffer part = src.slice(src.position(), n);
+                synchronized (stripe(block)) {
+                    long before = n == blockSize ? states.get(block) : ensureLocal(block);
+                    preserveIfFrozen(block);
+                    writeFully(part, offset);
+                    long s = seq.incrementAndGet();
+                    states.set(block, s);
+                    log_.append(MetaLog.WRITE, block, s);
+                    uploader.dirtied(BlockStates.seqOf(before) <= committedSeq);
+                }
+                src.position(src.position() + n);
+                offset += n;
+            }
+        } finally {
+            cutLock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void flush() {
+        checkFenced();
+        try {
+            data.force(false);
+            log_.sync();
+        } catch (IOException e) {
+            throw new VolumeException.Unavailable("cannot fsync the local cache of " + name + ": " + e.getMessage(), e);
+        }
+        if (options.sync()) uploader.drain();
+    }
+
+    @Override
+    public void discard(long offset, long length) {
+        writeZeroes(offset, length);
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length) {
+        checkRange(offset, length);
+        checkFenced();
+        long end = offset + length;
+        while (offset < end) {
+            long block = offset / blockSize;
+            int within = (int) (offset % blockSize);
+            int n = (int) Math.min(end - offset, blockSize - within);
+            if (n == blockSize) zeroBlock(block);
+            else write(offset, ByteBuffer.allocate(n));
+            offset += n;
+        }
+    }
+
+    private void zeroBlock(long block) {
+        cutLock.readLock().lock();
+        try {
+            synchronized (stripe(block)) {
+                long before = states.get(block);
+                preserveIfFrozen(block);
+                writeFully(ByteBuffer.allocate(blockSize), block * blockSize);
+                long s = seq.incrementAndGet();
+                states.set(block, -s);
+                log_.append(MetaLog.ZERO, block, s);
+                uploader.dirtied(BlockStates.seqOf(before) <= committedSeq);
+            }
+        } finally {
+            cutLock.readLock().unlock();
+        }
+    }
+
+    private void preserveIfFrozen(long block) {
+        Freeze f = freeze;
+        if (f != null) f.preserve(block, this);
+    }
+
+    /** The block's bytes as the uploader packs them: null for zeros. Holds its stripe. */
+    byte[] frozenContent(long block, Freeze f) {
+        synchronized (stripe(block)) {
+            byte[] kept = f.preserved(block);
+            if (kept != null) return PackFormat.isZero(kept) ? null : kept;
+            if (states.get(block) < 0) return null;
+            ByteBuffer b = ByteBuffer.allocate(blockSize);
+            readFully(b, block * blockSize);
+            return PackFormat.isZero(b.array()) ? null : b.array();
+        }
+    }
+
+    void readFully(ByteBuffer dst, long position) {
+        try {
+            while (dst.hasRemaining()) {
+                int n = data.read(dst, position);
+                if (n < 0) {
+                    zero(dst);
+                    return;
+                }
+                position += n;
+            }
+        } catch (IOException e) {
+            throw new VolumeException.Unavailable("cannot read the local cache of " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    void writeFully(ByteBuffer src, long position) {
+        try {
+            while (src.hasRemaining()) position += data.write(src, position);
+        } catch (IOException e) {
+            String why = String.valueOf(e.getMessage()).contains("No space") ? "the local disk is full" : e.getMessage();
+            throw new VolumeException.Unavailable("cannot write the local cache of " + name + ": " + why, e);
+        }
+    }
+
+    private static void zero(ByteBuffer b) {
+        while (b.hasRemaining()) b.put((byte) 0);
+    }
+
+    /** Grows the volume (online): the cache file now; the manifest at the next commit. */
+    public void grow(long newSize) {
+        if (newSize <= sizeBytes) return;
+        sizeBytes = Sizes.roundUp(newSize, blockSize);
+    }
+
+    // ---- what the node and the controller ask of an attached volume ----------------------
+
+    /** Commits everything written so far; returns the pool-relative key of that manifest. */
+    public String cut() {
+        return uploader.cycle(true).key();
+    }
+
+    /** Uploads and commits until nothing is dirty (NodeUnstage, sync FLUSH). */
+    public void drain() {
+        uploader.drain();
+    }
+
+    /** A live snapshot: a cut committed, then recorded as {@code volume@seq}. */
+    public SnapshotRecord snapshot(String csiName) {
+        return registry.snapshots().create(name, csiName, cut());
+    }
+
+    public long dirtyBlocks() {
+        return states.dirty(committedSeq, Long.MAX_VALUE).size();
+    }
+
+    /** Health as a node reports it (VolumeCondition). */
+    public Health health() {
+        return new Health(fencedReason, uploader.lastError(), uploader.lagMillis());
+    }
+
+    /** {@code fenced} and {@code storeError} are null when fine; {@code lagMillis} is the age of the oldest unuploaded write. */
+    public record Health(String fenced, String storeError, long lagMillis) {}
+
+    void fence(String reason) {
+        if (fencedReason == null) {
+            fencedReason = reason;
+            log.atError().setMessage("volume fenced: writes now fail").addKeyValue("volume", name.value())
+                    .addKeyValue("epoch", epoch).addKeyValue("reason", reason).log();
+        }
+    }
+
+    @Override
+    public void close() {
+        uploader.stop();
+        try {
+            log_.sync();
+            log_.close();
+            data.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static FileChannel openData(Path file) throws IOException {
+        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+}

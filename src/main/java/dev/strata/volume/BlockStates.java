@@ -1,0 +1,62 @@
+package dev.strata.volume;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What the local cache knows of each block, allocated per chunk on first touch:
+ * <ul>
+ *   <li>{@code 0}: not local (read it through the manifests);</li>
+ *   <li>{@code 1}: a clean local copy (fetched, or committed and not written since);</li>
+ *   <li>{@code s ≥ 2}: written at sequence {@code s}; dirty while {@code s} is above the
+ *       committed sequence;</li>
+ *   <li>{@code -s}: zeroed (discard / write-zeroes) at sequence {@code s}.</li>
+ * </ul>
+ * Callers hold the block's stripe lock around a read-modify-write of its state.
+ */
+final class BlockStates {
+    static final long ABSENT = 0, CLEAN = 1;
+
+    private final int blocksPerChunk;
+    private final Map<Integer, long[]> chunks = new ConcurrentHashMap<>();
+
+    BlockStates(int blocksPerChunk) {
+        this.blocksPerChunk = blocksPerChunk;
+    }
+
+    long get(long block) {
+        long[] c = chunks.get((int) (block / blocksPerChunk));
+        return c == null ? ABSENT : c[(int) (block % blocksPerChunk)];
+    }
+
+    void set(long block, long state) {
+        chunks.computeIfAbsent((int) (block / blocksPerChunk), k -> new long[blocksPerChunk])[(int) (block % blocksPerChunk)] = state;
+    }
+
+    /** Applies a replayed record: the higher sequence wins. */
+    void replay(long block, long state) {
+        long current = get(block);
+        if (Math.abs(state) > Math.abs(current)) set(block, state);
+    }
+
+    static long seqOf(long state) {
+        return state == CLEAN ? 0 : Math.abs(state);
+    }
+
+    /** Blocks written above {@code committed} and at most {@code cut}, in block order. */
+    List<Long> dirty(long committed, long cut) {
+        List<Long> out = new ArrayList<>();
+        List<Integer> keys = new ArrayList<>(chunks.keySet());
+        keys.sort(null);
+        for (int chunk : keys) {
+            long[] c = chunks.get(chunk);
+            for (int i = 0; i < c.length; i++) {
+                long s = seqOf(c[i]);
+                if (s > committed && s <= cut) out.add((long) chunk * blocksPerChunk + i);
+            }
+        }
+        return out;
+    }
+}

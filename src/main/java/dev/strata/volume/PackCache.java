@@ -1,0 +1,137 @@
+package dev.strata.volume;
+
+import dev.strata.store.ObjectKey;
+import dev.strata.store.ObjectStore;
+import dev.strata.store.StoreException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads blocks out of packs in the bucket, for every volume on a node. Pack indexes and
+ * decoded blocks are kept in bounded LRU caches keyed by pack id: packs are
+ * content-addressed and shared by forks, so a hundred forks of one image on a node fetch
+ * its blocks once. A miss fetches the block and the blocks after it in the same pack with
+ * one ranged GET (readahead). Every block is checked against its CRC32C: bad data is an
+ * error, never returned.
+ */
+public final class PackCache {
+    /** A block that is all zeros (a tombstone, or no pack holds it). */
+    static final byte[] ZERO = new byte[0];
+    static final int READAHEAD_BYTES = 1 << 20;
+
+    private final ObjectStore store;
+    private final long maxBlockBytes;
+    private final Map<PackId, PackFormat.Index> indexes = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<PackId, PackFormat.Index> eldest) {
+            return size() > 4096;
+        }
+    };
+    private final LinkedHashMap<String, byte[]> blocks = new LinkedHashMap<>(1024, 0.75f, true);
+    private long blockBytes;
+    private long hits, misses;
+
+    public PackCache(ObjectStore store, long maxBlockBytes) {
+        this.store = store;
+        this.maxBlockBytes = maxBlockBytes;
+    }
+
+    /** Where a block lives: the newest pack holding it in the first manifest of the chain that has it. */
+    record Location(int chunk, PackId pack, PackFormat.Entry entry) {}
+
+    /** Finds the block through the chain (top first); null if no manifest has it (zeros). */
+    Location locate(PoolId pool, List<Manifest> chain, int chunk, int blockInChunk, int blocksPerChunk) {
+        for (Manifest m : chain) {
+            List<PackId> packs = m.chunks().get(chunk);
+            if (packs == null) continue;
+            for (int i = packs.size() - 1; i >= 0; i--) {
+                PackFormat.Entry e = index(pool, chunk, packs.get(i), blocksPerChunk).find(blockInChunk);
+                if (e != null) return new Location(chunk, packs.get(i), e);
+            }
+        }
+        return null;
+    }
+
+    PackFormat.Index index(PoolId pool, int chunk, PackId id, int blocksPerChunk) {
+        synchronized (indexes) {
+            PackFormat.Index cached = indexes.get(id);
+            if (cached != null) return cached;
+        }
+        byte[] prefix = get(Layout.pack(pool, chunk, id), 0, PackFormat.maxIndexBytes(blocksPerChunk));
+        PackFormat.Index index = PackFormat.decodeIndex(prefix, id.hex());
+        synchronized (indexes) {
+            indexes.put(id, index);
+        }
+        return index;
+    }
+
+    /** The block's bytes ({@link #ZERO} for a tombstone), from the cache or the bucket. */
+    byte[] read(PoolId pool, Location at, int blocksPerChunk) {
+        if (at.entry().isZero()) return ZERO;
+        String key = at.pack().hex() + "/" + at.entry().block();
+        synchronized (blocks) {
+            byte[] cached = blocks.get(key);
+            if (cached != null) {
+                hits++;
+                return cached;
+            }
+            misses++;
+        }
+        PackFormat.Index index = index(pool, at.chunk(), at.pack(), blocksPerChunk);
+        List<PackFormat.Entry> run = readahead(index, at.entry());
+        PackFormat.Entry last = run.getLast();
+        long start = at.entry().offset();
+        byte[] bytes = get(Layout.pack(pool, at.chunk(), at.pack()), start, (int) (last.offset() + last.storedLength() - start));
+        byte[] wanted = null;
+        for (PackFormat.Entry e : run) {
+            if (e.offset() - start + e.storedLength() > bytes.length)
+                throw new VolumeException.Corrupt("pack " + at.pack() + " is shorter than its index says", null);
+            byte[] raw = e.isZero() ? ZERO : PackFormat.decodeBlock(e, bytes, (int) (e.offset() - start), at.pack().hex());
+            if (e == at.entry()) wanted = raw;
+            if (!e.isZero()) remember(at.pack().hex() + "/" + e.block(), raw);
+        }
+        return wanted;
+    }
+
+    private static List<PackFormat.Entry> readahead(PackFormat.Index index, PackFormat.Entry first) {
+        int from = index.entries().indexOf(first);
+        int to = from + 1;
+        long end = first.offset() + first.storedLength();
+        while (to < index.entries().size()) {
+            PackFormat.Entry next = index.entries().get(to);
+            if (next.offset() != end || next.offset() + next.storedLength() - first.offset() > READAHEAD_BYTES) break;
+            end = next.offset() + next.storedLength();
+            to++;
+        }
+        return index.entries().subList(from, to);
+    }
+
+    private void remember(String key, byte[] raw) {
+        synchronized (blocks) {
+            if (blocks.put(key, raw) == null) blockBytes += raw.length;
+            var it = blocks.entrySet().iterator();
+            while (blockBytes > maxBlockBytes && it.hasNext()) {
+                blockBytes -= it.next().getValue().length;
+                it.remove();
+            }
+        }
+    }
+
+    private byte[] get(ObjectKey key, long offset, int length) {
+        try {
+            return store.getRange(key, offset, length);
+        } catch (StoreException.NotFound e) {
+            throw new VolumeException.Corrupt("pack " + key + " is missing from the bucket", e);
+        } catch (StoreException e) {
+            throw new VolumeException.Unavailable("cannot read " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Cache hits and misses so far (for metrics). */
+    public long[] counters() {
+        synchronized (blocks) {
+            return new long[] {hits, misses};
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package dev.strata.volume;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.store.FileObjectStore;
+import dev.strata.store.ObjectStore;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The data path on a real file-backed bucket and real local files. */
+class EngineTest {
+    static final long MIB = 1 << 20;
+    static final EngineOptions MANUAL = new EngineOptions(Duration.ofHours(1), Long.MAX_VALUE / 2, false, 2, 8);
+
+    @TempDir Path tmp;
+    ObjectStore store;
+    Registry registry;
+    PackCache packs;
+
+    @BeforeEach
+    void open() {
+        store = new FileObjectStore(tmp.resolve("bucket"));
+        registry = new Registry(store, Clock.systemUTC());
+        packs = new PackCache(store, 64 * MIB);
+        registry.registerNode(new NodeId("a"), null, 0);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    VolumeRecord create(String name, long size, String from) {
+        return registry.create(new CreateSpec(new VolumeName(name), name, size, 0, FromRef.parse(from), Map.of()));
+    }
+
+    AttachedVolume attach(String name, String node, String dir) {
+        long epoch = registry.ownership().grant(new VolumeName(name), new NodeId(node), false, null).owner().epoch();
+        return AttachedVolume.attach(registry, packs, new VolumeName(name), epoch, tmp.resolve(dir), MANUAL, Clock.systemUTC());
+    }
+
+    static byte[] pattern(long seed, int n) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    static byte[] read(BlockTarget t, long offset, int n) {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        t.read(offset, b);
+        return b.array();
+    }
+
+    @Test
+    void writesReadBackAndSurviveUploadAndReattachElsewhere() {
+        create("v", 256 * MIB, null);
+        byte[] a = pattern(1, 3 * 65536 + 100), c = pattern(2, 4096);
+        try (AttachedVolume v = attach("v", "a", "cache-a")) {
+            v.write(70 * MIB + 5, ByteBuffer.wrap(a));
+            v.write(200 * MIB, ByteBuffer.wrap(c));
+            assertArrayEquals(a, read(v, 70 * MIB + 5, a.length));
+            v.flush();
+            v.drain();
+            assertEquals(0, v.dirtyBlocks());
+        }
+        registry.ownership().revoke(new VolumeName("v"), new NodeId("a"));
+        try (AttachedVolume elsewhere = attach("v", "b", "cache-b")) {
+            assertArrayEquals(a, read(elsewhere, 70 * MIB + 5, a.length));
+            assertArrayEquals(c, read(elsewhere, 200 * MIB, c.length));
+            assertArrayEquals(new byte[8192], read(elsewhere, 100 * MIB, 8192), "never written reads as zeros");
+        }
+    }
+
+    @Test
+    void subBlockWritesToBlocksOnlyInTheBucketReadModifyWrite() {
+        create("rmw", 16 * MIB, null);
+        byte[] full = pattern(3, 65536);
+        try (AttachedVolume v = attach("rmw", "a", "c1")) {
+            v.write(0, ByteBuffer.wrap(full));
+            v.drain();
+        }
+        registry.ownership().revoke(new VolumeName("rmw"), new NodeId("a"));
+        try (AttachedVolume v = attach("rmw", "b", "c2")) {
+            v.write(512, ByteBuffer.wrap(new byte[] {9, 9, 9}));
+            byte[] expected = full.clone();
+            expected[512] = expected[513] = expected[514] = 9;
+            assertArrayEquals(expected, read(v, 0, 65536));
+            v.drain();
+        }
+        registry.ownership().revoke(new VolumeName("rmw"), new NodeId("b"));
+        try (AttachedVolume v = attach("rmw", "a", "c3")) {
+            byte[] expected = full.clone();
+            expected[512] = expected[513] = expected[514] = 9;
+            assertArrayEquals(expected, read(v, 0, 65536));
+        }
+    }
+
+    @Test
+    void liveSnapshotIsThePointInTimeAndForksSeeIt() {
+        create("live", 64 * MIB, null);
+        byte[] before = pattern(4, 65536), after = pattern(5, 65536);
+        try (AttachedVolume v = attach("live", "a", "c")) {
+            v.write(MIB, ByteBuffer.wrap(before));
+            SnapshotRecord snap = v.snapshot("s1");
+            v.write(MIB, ByteBuffer.wrap(after));
+            assertArrayEquals(after, read(v, MIB, 65536));
+            create("restored", 0, "snapshot:" + snap.id());
+            try (AttachedVolume r = attach("restored", "a", "r")) {
+                assertArrayEquals(before, read(r, MIB, 65536));
+            }
+        }
+    }
+
+    @Test
+    void discardAndWriteZeroesShadowTheBaseWithTombstones() {
+        create("z", 16 * MIB, null);
+        try (AttachedVolume v = attach("z", "a", "c")) {
+            v.write(0, ByteBuffer.wrap(pattern(6, 4 * 65536)));
+            v.drain();
+            v.discard(65536, 65536);
+            v.writeZeroes(3 * 65536 + 4096, 4096);
+            v.drain();
+        }
+        create("zf", 0, "volume:z");
+        try (AttachedVolume f = attach("zf", "a", "f")) {
+            assertArrayEquals(new byte[65536], read(f, 65536, 65536));
+            assertArrayEquals(new byte[4096], read(f, 3 * 65536 + 4096, 4096));
+            byte[] whole = pattern(6, 4 * 65536);
+            assertArrayEquals(java.util.Arrays.copyOfRange(whole, 0, 65536), read(f, 0, 65536));
+        }
+    }
+
+    @Test
+    void aRevokedNodeIsFencedAndTheBucketKeepsOnlyTheWinnersData() {
+        create("split", 16 * MIB, null);
+        AttachedVolume loser = attach("split", "a", "a");
+        loser.write(0, ByteBuffer.wrap(pattern(7, 65536)));
+        loser.flush();
+        registry.ownership().revoke(new VolumeName("split"), new NodeId("a"));
+        try (AttachedVolume winner = attach("split", "b", "b")) {
+            winner.write(0, ByteBuffer.wrap(pattern(8, 65536)));
+            winner.drain();
+            assertThrows(VolumeException.Fenced.class, loser::drain);
+            assertThrows(VolumeException.Fenced.class, () -> loser.write(0, ByteBuffer.allocate(4096)));
+            assertThrows(VolumeException.Fenced.class, loser::flush);
+            assertNotNull(loser.health().fenced());
+            assertNull(winner.health().fenced());
+        } finally {
+            loser.close();
+        }
+        registry.ownership().revoke(new VolumeName("split"), new NodeId("b"));
+        try (AttachedVolume check = attach("split", "c", "c")) {
+            assertArrayEquals(pattern(8, 65536), read(check, 0, 65536));
+        }
+    }
+
+    @Test
+    void aCacheFromAnOlderEpochIsDiscardedNotUploaded() {
+        create("stale", 16 * MIB, null);
+        try (AttachedVolume v = attach("stale", "a", "same-dir")) {
+            v.write(0, ByteBuffer.wrap(pattern(9, 65536)));
+            v.flush();
+        }
+        registry.ownership().revoke(new VolumeName("stale"), new NodeId("a"));
+        try (AttachedVolume v = attach("stale", "b", "other")) {
+            v.write(0, ByteBuffer.wrap(pattern(10, 65536)));
+            v.drain();
+        }
+        registry.ownership().revoke(new VolumeName("stale"), new NodeId("b"));
+        try (AttachedVolume back = attach("stale", "a", "same-dir")) {
+            assertEquals(0, back.dirtyBlocks(), "the old dirty block was dropped");
+            assertArrayEquals(pattern(10, 65536), read(back, 0, 65536));
+        }
+    }
+
+    @Test
+    void uploadsOnAgeWithoutAnyFlushOrThreshold() throws Exception {
+        create("rpo", 16 * MIB, null);
+        long epoch = registry.ownership().grant(new VolumeName("rpo"), new NodeId("a"), false, null).owner().epoch();
+        EngineOptions quick = new EngineOptions(Duration.ofMillis(300), Long.MAX_VALUE / 2, false, 2, 8);
+        try (AttachedVolume v = AttachedVolume.attach(registry, packs, new VolumeName("rpo"), epoch, tmp.resolve("rpo"),
+                quick, Clock.systemUTC())) {
+            v.write(0, ByteBuffer.wrap(pattern(11, 65536)));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (v.dirtyBlocks() > 0 && System.nanoTime() < deadline) Thread.sleep(50);
+            assertEquals(0, v.dirtyBlocks(), "uploaded by age alone");
+            assertTrue(registry.newestGeneration(registry.resolve(new VolumeName("rpo"))).manifest().chunks().containsKey(0));
+        }
+    }
+
+    @Test
+    void syncDurabilityCommitsOnFlush() {
+        create("sync", 16 * MIB, null);
+        long epoch = registry.ownership().grant(new VolumeName("sync"), new NodeId("a"), false, null).owner().epoch();
+        EngineOptions sync = new EngineOptions(Duration.ofHours(1), Long.MAX_VALUE / 2, true, 2, 8);
+        try (AttachedVolume v = AttachedVolume.attach(registry, packs, new VolumeName("sync"), epoch, tmp.resolve("s"),
+                sync, Clock.systemUTC())) {
+            v.write(65536, ByteBuffer.wrap(pattern(12, 65536)));
+            v.flush();
+            assertEquals(0, v.dirtyBlocks());
+        }
+    }
+
+    @Test
+    void ioOutsideTheVolumeIsRefused() {
+        create("small", MIB, null);
+        try (AttachedVolume v = attach("small", "a", "c")) {
+            assertThrows(VolumeException.OutOfRange.class, () -> v.write(MIB - 10, ByteBuffer.allocate(20)));
+            assertThrows(VolumeException.OutOfRange.class, () -> v.read(-1, ByteBuffer.allocate(1)));
+        }
+    }
+}
