@@ -314,6 +314,17 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         }
     }
 
+    /** Simulates the process dying: nothing more is synced or uploaded (tests). */
+    void crash() {
+        uploader.stop();
+        try {
+            log_.abandon();
+            data.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static FileChannel openData(Path file) throws IOException {
         return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
