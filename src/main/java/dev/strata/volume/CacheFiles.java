@@ -37,10 +37,14 @@ final class CacheFiles {
             Files.createDirectories(dir);
             Stamp stamp = readStamp(dir);
             List<MetaLog.Entry> entries = new ArrayList<>();
+            // Each epoch is granted to one node once: a cache stamped with this very epoch (and
+            // incarnation) holds this node's own writes, and nobody else committed since
+            // (takeOver would have failed). Its log may lag the bucket by one commit if the
+            // process died between commit and checkpoint: re-uploading those blocks is harmless.
             boolean keep = stamp != null && stamp.uid().equals(record.uid()) && stamp.epoch() == epoch;
             if (keep) {
                 try (MetaLog probe = MetaLog.open(dir.resolve("meta.log"), entries)) {
-                    keep = lastGeneration(entries) == newest.number();
+                    // replayed into entries
                 }
             }
             if (!keep) {
@@ -82,15 +86,6 @@ final class CacheFiles {
         long size = Math.max(record.sizeBytes(), top.sizeBytes());
         return new Opened(record.volumeName(), epoch, record.poolId(), size, AttachedVolume.openData(dir.resolve("data")),
                 metaLog, states, maxSeq, committed, chain, new Registry.GenerationRef(newest.number(), newest.key()));
-    }
-
-    private static long lastGeneration(List<MetaLog.Entry> entries) {
-        long gen = -1;
-        for (MetaLog.Entry e : entries) {
-            if (e.type() == MetaLog.HEADER) gen = Math.max(gen, e.b());
-            if (e.type() == MetaLog.COMMIT) gen = Math.max(gen, e.b());
-        }
-        return gen;
     }
 
     /**
