@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 ServeCommand.class, ControllerCommand.class,
                 VolumesCommand.class, SnapshotsCommand.class, ImagesCommand.class,
-                ResolveCommand.class, BlessCommand.class, VersionCommand.class,
+                ResolveCommand.class, BlessCommand.class, GcCommand.class, VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
