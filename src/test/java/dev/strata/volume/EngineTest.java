@@ -222,4 +222,22 @@ class EngineTest {
             assertThrows(VolumeException.OutOfRange.class, () -> v.read(-1, ByteBuffer.allocate(1)));
         }
     }
+
+    @Test
+    void growsOnlineAndKeepsTheNewSizeAcrossAttaches() {
+        create("grow", 4 * MIB, null);
+        try (AttachedVolume v = attach("grow", "a", "g")) {
+            assertThrows(VolumeException.OutOfRange.class, () -> v.write(6 * MIB, ByteBuffer.allocate(4096)));
+            registry.expand(new VolumeName("grow"), 8 * MIB);
+            v.grow(8 * MIB);
+            assertEquals(8 * MIB, v.sizeBytes());
+            v.write(6 * MIB, ByteBuffer.wrap(pattern(13, 4096)));
+            v.drain();
+        }
+        registry.ownership().revoke(new VolumeName("grow"), new NodeId("a"));
+        try (AttachedVolume v = attach("grow", "b", "g2")) {
+            assertEquals(8 * MIB, v.sizeBytes());
+            assertArrayEquals(pattern(13, 4096), read(v, 6 * MIB, 4096));
+        }
+    }
 }

@@ -1,0 +1,89 @@
+package dev.strata.volume;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.store.S3Config;
+import dev.strata.store.S3ObjectStore;
+import dev.strata.testing.FaultyProxy;
+import dev.strata.testing.S3Server;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import org.gaul.s3proxy.junit.S3ProxyExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The bucket behind a fault-injecting proxy: uploads fail cleanly while it misbehaves, the
+ * volume keeps serving from its cache with its health degraded, nothing acknowledged is lost,
+ * and everything reaches the bucket once it recovers.
+ */
+class FaultsTest {
+    @RegisterExtension
+    static final S3ProxyExtension PROXY = S3Server.extension();
+
+    static final EngineOptions MANUAL = new EngineOptions(Duration.ofHours(1), Long.MAX_VALUE / 2, false, 2, 4);
+
+    @TempDir Path tmp;
+
+    static byte[] data(long seed) {
+        byte[] b = new byte[65536];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FaultyProxy.Mode.class, names = {"ERROR_503", "RESET"})
+    void uploadsRetryThroughFaultsAndLoseNothing(FaultyProxy.Mode fault) throws Exception {
+        S3Config direct = S3Server.freshBucket(PROXY);
+        try (FaultyProxy proxy = new FaultyProxy(PROXY.getUri());
+             S3ObjectStore viaProxy = S3ObjectStore.open(new S3Config(direct.bucket(), direct.prefix(), proxy.uri(),
+                     direct.region(), true, S3Server.ACCESS, S3Server.SECRET))) {
+            Registry registry = new Registry(viaProxy, Clock.systemUTC());
+            registry.create(new CreateSpec(new VolumeName("f"), "f", 16 << 20, 0, FromRef.BLANK, Map.of()));
+            long epoch = registry.ownership().grant(new VolumeName("f"), new NodeId("n"), false, null).owner().epoch();
+            try (AttachedVolume v = AttachedVolume.attach(registry, new PackCache(viaProxy, 1 << 20), new VolumeName("f"), epoch,
+                    tmp.resolve("c"), MANUAL, Clock.systemUTC())) {
+                v.write(0, ByteBuffer.wrap(data(1)));
+                v.flush();
+                proxy.mode(fault);
+                assertThrows(VolumeException.Unavailable.class, v::cut);
+                assertNotNull(v.health().storeError(), "health shows the bucket trouble");
+                assertTrue(proxy.faults() > 0);
+                v.write(65536, ByteBuffer.wrap(data(2)));
+                v.flush();
+                ByteBuffer back = ByteBuffer.allocate(65536);
+                v.read(0, back);
+                assertArrayEquals(data(1), back.array(), "still serving from the local cache");
+                proxy.mode(FaultyProxy.Mode.SLOW);
+                v.drain();
+                assertEquals(0, v.dirtyBlocks());
+                assertNull(v.health().storeError(), "healthy again");
+            }
+            registry.ownership().revoke(new VolumeName("f"), null);
+        }
+        try (S3ObjectStore store = S3ObjectStore.open(direct)) {
+            Registry registry = new Registry(store, Clock.systemUTC());
+            long epoch = registry.ownership().grant(new VolumeName("f"), new NodeId("m"), false, null).owner().epoch();
+            try (AttachedVolume v = AttachedVolume.attach(registry, new PackCache(store, 1 << 20), new VolumeName("f"), epoch,
+                    tmp.resolve("other"), MANUAL, Clock.systemUTC())) {
+                ByteBuffer all = ByteBuffer.allocate(2 * 65536);
+                v.read(0, all);
+                byte[] expected = new byte[2 * 65536];
+                System.arraycopy(data(1), 0, expected, 0, 65536);
+                System.arraycopy(data(2), 0, expected, 65536, 65536);
+                assertArrayEquals(expected, all.array());
+            }
+        }
+    }
+}
