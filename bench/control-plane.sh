@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cp=$(bench/classpath.sh)
-JAVA=$(./mvnw -q help:evaluate -Dexpression=java.home -DforceStdout 2>/dev/null || true)
-exec "${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" \
+
+exec /usr/lib/jvm/temurin-25-jdk-amd64/bin/java --enable-native-access=ALL-UNNAMED -cp "$cp" \
   -Dbench.n="${BENCH_N:-40}" dev.strata.cli.ControlPlaneBench

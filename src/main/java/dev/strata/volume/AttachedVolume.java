@@ -112,22 +112,33 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
             int n = Math.min(dst.remaining(), blockSize - within);
             ByteBuffer part = dst.slice(dst.position(), n);
             synchronized (stripe(block)) {
-                long state = ensureLocal(block);
+                long state = states.get(block);
                 if (state < 0) zero(part);
-                else readFully(part, offset);
+                else if (state != BlockStates.ABSENT) readFully(part, offset);
+                else {
+                    // not local: from the node's clean cache or the bucket, without filling the local file
+                    byte[] content = remote(block);
+                    if (content.length == 0) zero(part);
+                    else part.put(content, within, n);
+                }
             }
             dst.position(dst.position() + n);
             offset += n;
         }
     }
 
+    /** The block's committed content from the manifests ({@link PackCache#ZERO} for zeros). */
+    private byte[] remote(long block) {
+        int chunk = (int) (block / blocksPerChunk);
+        PackCache.Location at = packs.locate(pool, chain, chunk, (int) (block % blocksPerChunk), blocksPerChunk);
+        return at == null ? PackCache.ZERO : packs.read(pool, at, blocksPerChunk);
+    }
+
     /** Makes the block local (fetching it when absent); returns its state. Holds its stripe. */
     long ensureLocal(long block) {
         long state = states.get(block);
         if (state != BlockStates.ABSENT) return state;
-        int chunk = (int) (block / blocksPerChunk);
-        PackCache.Location at = packs.locate(pool, chain, chunk, (int) (block % blocksPerChunk), blocksPerChunk);
-        byte[] content = at == null ? PackCache.ZERO : packs.read(pool, at, blocksPerChunk);
+        byte[] content = remote(block);
         if (content.length == 0) {
             writeFully(ByteBuffer.allocate(blockSize), block * blockSize);
         } else {
@@ -280,6 +291,11 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     /** A live snapshot: a cut committed, then recorded as {@code volume@seq}. */
     public SnapshotRecord snapshot(String csiName) {
         return registry.snapshots().create(name, csiName, cut());
+    }
+
+    /** Nanoseconds the last cut held writes off. */
+    public long lastFreezeNanos() {
+        return uploader.lastFreezeNanos;
     }
 
     public long dirtyBlocks() {

@@ -18,7 +18,7 @@ import java.util.Map;
 public final class PackCache {
     /** A block that is all zeros (a tombstone, or no pack holds it). */
     static final byte[] ZERO = new byte[0];
-    static final int READAHEAD_BYTES = 1 << 20;
+    static final int READAHEAD_BYTES = 4 << 20;
 
     private final ObjectStore store;
     private final long maxBlockBytes;

@@ -85,6 +85,11 @@ public final class PackFormat {
                 }
                 CRC32C crc = new CRC32C();
                 crc.update(raw);
+                if (!worthDeflating(deflater, raw, scratch)) {
+                    entries.add(new Entry(blocks.get(i), raw.length, raw.length, base + data.size(), (int) crc.getValue()));
+                    data.writeBytes(raw);
+                    continue;
+                }
                 deflater.reset();
                 deflater.setInput(raw);
                 deflater.finish();
@@ -106,6 +111,16 @@ public final class PackFormat {
         out.putInt((int) crc.getValue());
         out.put(data.toByteArray());
         return new Encoded(idOf(out.array()), out.array());
+    }
+
+    /** Deflates a 4 KiB sample: incompressible data (already compressed, encrypted) is stored raw. */
+    private static boolean worthDeflating(Deflater deflater, byte[] raw, byte[] scratch) {
+        int sample = Math.min(raw.length, 4096);
+        deflater.reset();
+        deflater.setInput(raw, 0, sample);
+        deflater.finish();
+        int n = deflater.deflate(scratch);
+        return deflater.finished() && n < sample * 7 / 8;
     }
 
     static PackId idOf(byte[] pack) {

@@ -30,6 +30,8 @@ final class Uploader {
     private final AtomicLong dirtyCount = new AtomicLong();
     private volatile long firstDirtyMillis;
     private volatile String lastError;
+    /** How long the last cut held writes off (the freeze), for metrics and benchmarks. */
+    volatile long lastFreezeNanos;
     private volatile long retryAtMillis;
     private long backoffMillis = 100;
     private ScheduledExecutorService ticker;
@@ -97,6 +99,7 @@ final class Uploader {
     synchronized Registry.GenerationRef cycle(boolean always) {
         v.checkFenced();
         Freeze freeze;
+        long freezeStart = System.nanoTime();
         v.cutLock.writeLock().lock();
         try {
             long cut = v.seq.get();
@@ -106,6 +109,7 @@ final class Uploader {
             v.freeze = freeze;
         } finally {
             v.cutLock.writeLock().unlock();
+            lastFreezeNanos = System.nanoTime() - freezeStart;
         }
         try {
             Map<Integer, List<PackId>> added = uploadPacks(freeze);
@@ -138,16 +142,23 @@ final class Uploader {
             List<Long> blocks = e.getValue();
             for (int from = 0; from < blocks.size(); from += v.options.blocksPerPack()) {
                 List<Long> group = blocks.subList(from, Math.min(blocks.size(), from + v.options.blocksPerPack()));
-                List<Integer> indexes = new ArrayList<>(group.size());
-                List<byte[]> contents = new ArrayList<>(group.size());
-                for (long b : group) {
-                    indexes.add((int) (b % v.blocksPerChunk));
-                    contents.add(v.frozenContent(b, freeze));
-                }
-                PackFormat.Encoded pack = PackFormat.encode(e.getKey(), v.blockSize, indexes, contents);
-                added.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(pack.id());
                 int chunk = e.getKey();
-                pending.add(puts.submit(() -> put(chunk, pack)));
+                List<PackId> ids = added.computeIfAbsent(chunk, k -> new ArrayList<>());
+                int slot = ids.size();
+                ids.add(null);
+                pending.add(puts.submit(() -> {
+                    List<Integer> indexes = new ArrayList<>(group.size());
+                    List<byte[]> contents = new ArrayList<>(group.size());
+                    for (long b : group) {
+                        indexes.add((int) (b % v.blocksPerChunk));
+                        contents.add(v.frozenContent(b, freeze));
+                    }
+                    PackFormat.Encoded pack = PackFormat.encode(chunk, v.blockSize, indexes, contents);
+                    put(chunk, pack);
+                    synchronized (ids) {
+                        ids.set(slot, pack.id());
+                    }
+                }));
             }
         }
         for (Future<?> f : pending) {
