@@ -1,15 +1,40 @@
 package dev.strata.volume;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
 
 /** Engine metrics in the default Prometheus registry. */
 final class Metrics {
     private static final Counter UPLOADED = Counter.builder().name("strata_upload_bytes_total")
             .help("Pack bytes uploaded to the bucket").register();
+    private static final Gauge LAG = Gauge.builder().name("strata_volume_upload_lag_seconds")
+            .help("Age of the oldest write of the volume not yet committed to the bucket").labelNames("volume").register();
+    private static final Gauge FENCED = Gauge.builder().name("strata_volume_fenced")
+            .help("1 when the volume's ownership was revoked and its writes fail").labelNames("volume").register();
+    private static final Gauge DIRTY = Gauge.builder().name("strata_volume_dirty_blocks")
+            .help("Blocks written locally and not yet committed").labelNames("volume").register();
+    private static final Counter UPLOAD_FAILURES = Counter.builder().name("strata_upload_failures_total")
+            .help("Upload cycles that failed (retried after a backoff)").labelNames("volume").register();
 
     private Metrics() {}
 
     static void uploadedBytes(long n) {
         UPLOADED.inc(n);
+    }
+
+    static void volume(String volume, long lagMillis, boolean fenced, long dirtyBlocks) {
+        LAG.labelValues(volume).set(lagMillis / 1000.0);
+        FENCED.labelValues(volume).set(fenced ? 1 : 0);
+        DIRTY.labelValues(volume).set(dirtyBlocks);
+    }
+
+    static void uploadFailed(String volume) {
+        UPLOAD_FAILURES.labelValues(volume).inc();
+    }
+
+    static void forget(String volume) {
+        LAG.remove(volume);
+        FENCED.remove(volume);
+        DIRTY.remove(volume);
     }
 }

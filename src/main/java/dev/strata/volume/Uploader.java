@@ -61,6 +61,7 @@ final class Uploader {
     }
 
     private void tick() {
+        Metrics.volume(v.name.value(), lagMillis(), v.fencedReason != null, dirtyCount.get());
         if (v.fencedReason != null || v.clock.millis() < retryAtMillis) return;
         long dirty = dirtyCount.get();
         boolean full = dirty * v.blockSize >= v.options.dirtyBytes();
@@ -123,6 +124,7 @@ final class Uploader {
             throw e;
         } catch (VolumeException.Unavailable e) {
             lastError = e.getMessage();
+            Metrics.uploadFailed(v.name.value());
             retryAtMillis = v.clock.millis() + backoffMillis;
             backoffMillis = Math.min(backoffMillis * 2, 30_000);
             log.atWarn().setMessage("upload failed; will retry").addKeyValue("volume", v.name.value())
@@ -242,6 +244,7 @@ final class Uploader {
     }
 
     void stop() {
+        Metrics.forget(v.name.value());
         if (ticker != null) ticker.shutdownNow();
         if (puts != null) puts.shutdownNow();
     }
