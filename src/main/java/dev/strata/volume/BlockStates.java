@@ -41,6 +41,17 @@ final class BlockStates {
         if (Math.abs(state) > Math.abs(current)) set(block, state);
     }
 
+    /**
+     * After a restart: forgets every block not dirty above {@code committed}. Such a block's
+     * bytes in the local file may hold a later write whose record was lost in the crash,
+     * so it is read from the bucket (where its committed content is) until written again.
+     */
+    void dropClean(long committed) {
+        for (long[] c : chunks.values())
+            for (int i = 0; i < c.length; i++)
+                if (seqOf(c[i]) <= committed) c[i] = ABSENT;
+    }
+
     static long seqOf(long state) {
         return state == CLEAN ? 0 : Math.abs(state);
     }

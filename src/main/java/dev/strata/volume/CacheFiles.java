@@ -83,6 +83,7 @@ final class CacheFiles {
             if (e.type() == MetaLog.WRITE || e.type() == MetaLog.ZERO) maxSeq = Math.max(maxSeq, e.b());
         }
         maxSeq = Math.max(maxSeq, committed);
+        states.dropClean(committed);
         long size = Math.max(record.sizeBytes(), top.sizeBytes());
         return new Opened(record.volumeName(), epoch, record.poolId(), size, AttachedVolume.openData(dir.resolve("data")),
                 metaLog, states, maxSeq, committed, chain, new Registry.GenerationRef(newest.number(), newest.key()));
