@@ -47,6 +47,12 @@ public final class Syscalls {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_CAPTURE);
     private static final MethodHandle WRITE = LINKER.downcallHandle(LIBC.findOrThrow("write"),
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_CAPTURE);
+    private static final MethodHandle PREAD = LINKER.downcallHandle(LIBC.findOrThrow("pread"),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURE);
+    private static final MethodHandle PWRITE = LINKER.downcallHandle(LIBC.findOrThrow("pwrite"),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURE);
+    private static final MethodHandle GETPID = LINKER.downcallHandle(LIBC.findOrThrow("getpid"),
+            FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle OPEN = LINKER.downcallHandle(LIBC.findOrThrow("open"),
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2), ERRNO_CAPTURE);
 
@@ -146,6 +152,36 @@ public final class Syscalls {
         }
         if (r < 0) throw new ErrnoException("write", errno());
         return r;
+    }
+
+    /** pread(2): bytes read, or {@code -errno}. */
+    public long pread(int fd, MemorySegment buf, long count, long offset) {
+        long r;
+        try {
+            r = (long) PREAD.invokeExact(capture, fd, buf, count, offset);
+        } catch (Throwable t) {
+            throw new IllegalStateException("cannot call pread", t);
+        }
+        return r < 0 ? -errno() : r;
+    }
+
+    /** pwrite(2): bytes written, or {@code -errno}. */
+    public long pwrite(int fd, MemorySegment buf, long count, long offset) {
+        long r;
+        try {
+            r = (long) PWRITE.invokeExact(capture, fd, buf, count, offset);
+        } catch (Throwable t) {
+            throw new IllegalStateException("cannot call pwrite", t);
+        }
+        return r < 0 ? -errno() : r;
+    }
+
+    public static int getpid() {
+        try {
+            return (int) GETPID.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException("cannot call getpid", t);
+        }
     }
 
     public int open(MemorySegment path, int flags, int mode) {
