@@ -64,20 +64,7 @@ public final class ManifestCodec {
         ByteBuffer b = ByteBuffer.wrap(data);
         if (b.getInt(data.length - 4) != (int) crc.getValue()) throw corrupt(what, "checksum mismatch");
         b.limit(data.length - 4);
-        if (b.getInt() != MAGIC) throw corrupt(what, "bad magic");
-        short version = b.getShort();
-        if (version != VERSION) throw corrupt(what, "unsupported version " + version);
-        b.getShort();
-        int blockSize = b.getInt();
-        int chunkSize = b.getInt();
-        long sizeBytes = b.getLong();
-        long generation = b.getLong();
-        long epoch = b.getLong();
-        int baseLength = Short.toUnsignedInt(b.getShort());
-        if (baseLength > b.remaining()) throw corrupt(what, "base length past the end");
-        byte[] baseBytes = new byte[baseLength];
-        b.get(baseBytes);
-        String base = baseLength == 0 ? null : new String(baseBytes, StandardCharsets.US_ASCII);
+        ManifestHeader h = readHeader(b, what);
         long entries = Integer.toUnsignedLong(b.getInt());
         if (entries * ENTRY_FIXED_BYTES > b.remaining()) throw corrupt(what, "entry count past the end");
         TreeMap<Integer, List<PackId>> chunks = new TreeMap<>();
@@ -93,7 +80,27 @@ public final class ManifestCodec {
             chunks.put((int) chunk, packs);
         }
         if (b.hasRemaining()) throw corrupt(what, b.remaining() + " trailing bytes");
-        return new Manifest(blockSize, chunkSize, sizeBytes, generation, epoch, base, chunks);
+        return new Manifest(h.blockSize(), h.chunkSize(), h.sizeBytes(), h.generation(), h.epoch(), h.base(), chunks);
+    }
+
+    /** Reads the fixed fields and the base key at the buffer's position. */
+    private static ManifestHeader readHeader(ByteBuffer b, String what) {
+        if (b.getInt() != MAGIC) throw corrupt(what, "bad magic");
+        short version = b.getShort();
+        if (version != VERSION) throw corrupt(what, "unsupported version " + version);
+        b.getShort();
+        int blockSize = b.getInt();
+        int chunkSize = b.getInt();
+        long sizeBytes = b.getLong();
+        long generation = b.getLong();
+        long epoch = b.getLong();
+        int baseLength = Short.toUnsignedInt(b.getShort());
+        if (baseLength > b.remaining()) throw corrupt(what, "base length past the end");
+        byte[] baseBytes = new byte[baseLength];
+        b.get(baseBytes);
+        String base = baseLength == 0 ? null : ManifestKeys.checkPoolRelative(new String(baseBytes, StandardCharsets.US_ASCII));
+        Manifest check = new Manifest(blockSize, chunkSize, sizeBytes, generation, epoch, base, new TreeMap<>());
+        return check.header();
     }
 
     /**
@@ -102,23 +109,7 @@ public final class ManifestCodec {
      */
     public static ManifestHeader decodeHeader(byte[] prefix, String what) {
         try {
-            ByteBuffer b = ByteBuffer.wrap(prefix);
-            if (b.getInt() != MAGIC) throw corrupt(what, "bad magic");
-            short version = b.getShort();
-            if (version != VERSION) throw corrupt(what, "unsupported version " + version);
-            b.getShort();
-            int blockSize = b.getInt();
-            int chunkSize = b.getInt();
-            long sizeBytes = b.getLong();
-            long generation = b.getLong();
-            long epoch = b.getLong();
-            int baseLength = Short.toUnsignedInt(b.getShort());
-            if (baseLength > b.remaining()) throw corrupt(what, "base length past the end");
-            byte[] baseBytes = new byte[baseLength];
-            b.get(baseBytes);
-            String base = baseLength == 0 ? null : ManifestKeys.checkPoolRelative(new String(baseBytes, StandardCharsets.US_ASCII));
-            Manifest check = new Manifest(blockSize, chunkSize, sizeBytes, generation, epoch, base, new TreeMap<>());
-            return new ManifestHeader(check.blockSize(), check.chunkSize(), sizeBytes, generation, epoch, base);
+            return readHeader(ByteBuffer.wrap(prefix), what);
         } catch (BufferUnderflowException | VolumeException.InvalidArgument e) {
             throw new VolumeException.Corrupt("manifest " + what + " has a malformed header: " + e.getMessage(), e);
         }
