@@ -65,6 +65,7 @@ class UblkRecoveryVmTest {
             assertTrue(!dmesg.contains("I/O error") && !dmesg.contains("EXT4-fs error"), "kernel log after recovery:\n" + dmesg);
             run("umount", mnt.toString());
         } finally {
+            new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor();
             if (second != null) second.destroyForcibly().waitFor();
             first.destroyForcibly();
             try (UblkControl ctl = UblkControl.open()) {
