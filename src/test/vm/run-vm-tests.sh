@@ -58,14 +58,24 @@ if [ -z "$console" ]; then
 fi
 rm -rf target/vm-reports; mkdir -p target/vm-reports
 java_home=/usr/lib/jvm/temurin-25-jdk-amd64
+if [ -n "${STRATA_VM_MAIN:-}" ]; then
+  # run a main class (a benchmark) instead of the tests
+  cat > target/vm-run.sh <<GUEST
+#!/bin/sh
+cd "$here"
+exec $java_home/bin/java --enable-native-access=ALL-UNNAMED -Xmx1g \
+  -cp "target/test-classes:target/classes:\$(cat target/test-classpath.txt)" "$STRATA_VM_MAIN"
+GUEST
+else
 cat > target/vm-run.sh <<GUEST
 #!/bin/sh
 cd "$here"
 exec $java_home/bin/java --enable-native-access=ALL-UNNAMED -Xmx1g -jar "$console" execute \
   --class-path "target/test-classes:target/classes:\$(cat target/test-classpath.txt)" \
-  --scan-class-path target/test-classes --include-tag ${STRATA_VM_TAGS:-vm} --reports-dir target/vm-reports \
+  --scan-class-path target/test-classes --include-tag '${STRATA_VM_TAGS:-vm}' --reports-dir target/vm-reports \
   --details=tree --disable-banner --fail-if-no-tests
 GUEST
+fi
 chmod +x target/vm-run.sh
 
 # initramfs: busybox + modules + an init that mounts the shares, chroots and runs the tests.

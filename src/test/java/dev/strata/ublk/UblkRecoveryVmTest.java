@@ -13,10 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * ublk user recovery: kill -9 of the serving process with a filesystem mounted and fio
- * writing; a new process takes the device over. In the QEMU guest, by hand:
- * {@code STRATA_VM_TAGS=vm-recovery src/test/vm/run-vm-tests.sh}. Not yet part of CI.
+ * writing; a new process takes the device over (QEMU guest, src/test/vm/run-vm-tests.sh).
  */
-@Tag("vm-recovery")
+@Tag("vm")
 class UblkRecoveryVmTest {
     static Process serve(Path backing, int recoverId) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
@@ -34,11 +33,6 @@ class UblkRecoveryVmTest {
         return Integer.parseInt(line.substring(8));
     }
 
-    /**
-     * Not yet passing: run by hand with {@code STRATA_VM_TAGS=vm-recovery src/test/vm/run-vm-tests.sh}.
-     * The second server recovers the device (END_USER_RECOVERY succeeds) but the mounted
-     * filesystem has not yet been seen to come through without I/O errors.
-     */
     @Test
     void aKilledServerIsRecoveredWhileTheFilesystemStaysMountedAndFioVerifies() throws Exception {
         Path backing = Files.createTempFile("ublk-recover", ".img");
