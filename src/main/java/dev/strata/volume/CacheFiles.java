@@ -2,7 +2,6 @@ package dev.strata.volume;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -132,9 +131,5 @@ final class CacheFiles {
         try (FileChannel d = FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
             d.force(true);
         }
-    }
-
-    static String describe(Stamp s) {
-        return new String(Json.write(s), StandardCharsets.UTF_8);
     }
 }

@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -111,9 +110,5 @@ public final class GarbageCollector {
             if (live.size() % 10_000 == 0) progress.accept("marked " + live.size() + " objects");
         }
         return live;
-    }
-
-    static List<String> keys(Set<String> s) {
-        return List.copyOf(s);
     }
 }

@@ -41,15 +41,11 @@ public final class Json {
             return value;
         } catch (IOException e) {
             Throwable cause = e.getCause();
-            String why = cause instanceof VolumeException ve ? ve.getMessage() : getOriginalMessageOf(e);
+            String why = cause instanceof VolumeException ve ? ve.getMessage() : e.getMessage();
             throw new VolumeException.Corrupt(what + " cannot be read: " + why, e);
         } catch (RuntimeException e) {
             if (e instanceof VolumeException.Corrupt c) throw c;
             throw new VolumeException.Corrupt(what + " cannot be read: " + e.getMessage(), e);
         }
-    }
-
-    private static String getOriginalMessageOf(IOException e) {
-        return e.getMessage();
     }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -114,10 +113,6 @@ final class MetaLog implements AutoCloseable {
     synchronized void abandon() throws IOException {
         pending.clear();
         channel.close();
-    }
-
-    static List<Entry> none() {
-        return new ArrayList<>();
     }
 
     @Override
