@@ -109,6 +109,19 @@ public final class UblkControl implements AutoCloseable {
         command("UBLK_U_CMD_STOP_DEV", UBLK_U_CMD_STOP_DEV, devId, 0xffff, 0, 0, 0);
     }
 
+    /**
+     * UPDATE_SIZE (6.16+, {@code UBLK_F_UPDATE_SIZE}): the started device's new capacity,
+     * announced to the block layer. Only for a LIVE device: older kernels crash on others.
+     */
+    public void updateSize(int devId, long sizeBytes) {
+        if ((features() & UBLK_F_UPDATE_SIZE) == 0)
+            throw new ErrnoException("UBLK_U_CMD_UPDATE_SIZE (the driver lacks UBLK_F_UPDATE_SIZE, kernel 6.16+)", Errno.EOPNOTSUPP);
+        DevInfo info = devInfo(devId);
+        if (info.state() != UBLK_S_DEV_LIVE)
+            throw new ErrnoException("UBLK_U_CMD_UPDATE_SIZE (device " + devId + " is not live, state " + info.state() + ")", Errno.EINVAL);
+        command("UBLK_U_CMD_UPDATE_SIZE", UBLK_U_CMD_UPDATE_SIZE, devId, 0xffff, 0, 0, sizeBytes >>> 9);
+    }
+
     /** DEL_DEV: waits until nobody holds /dev/ublkcN. */
     public void delDev(int devId) {
         command("UBLK_U_CMD_DEL_DEV", UBLK_U_CMD_DEL_DEV, devId, 0xffff, 0, 0, 0);

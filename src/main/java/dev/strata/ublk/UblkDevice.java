@@ -99,6 +99,24 @@ public final class UblkDevice {
         }
     }
 
+    /** Grows the live device (UPDATE_SIZE, kernel 6.16+); {@code control} must be used from its thread. */
+    public void resize(long sizeBytes) {
+        control.updateSize(devId, sizeBytes);
+        log.atInfo().setMessage("ublk device resized").addKeyValue("devId", devId).addKeyValue("bytes", sizeBytes).log();
+    }
+
+    /**
+     * How many ublk devices the driver allows: its {@code ublks_max} module parameter, which
+     * caps every device on kernels 6.3–6.14 (only unprivileged ones later), 0 if unknown.
+     */
+    public static long maxDevices() {
+        try {
+            return Long.parseLong(java.nio.file.Files.readString(java.nio.file.Path.of("/sys/module/ublk_drv/parameters/ublks_max")).strip());
+        } catch (java.io.IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
     public int devId() {
         return devId;
     }

@@ -56,6 +56,12 @@ public final class Syscalls {
     private static final MethodHandle OPEN = LINKER.downcallHandle(LIBC.findOrThrow("open"),
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2), ERRNO_CAPTURE);
 
+    private static final MethodHandle STATVFS = LINKER.downcallHandle(LIBC.findOrThrow("statvfs"),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), ERRNO_CAPTURE);
+
+    /** {@code sizeof(struct statvfs)} on x86_64/aarch64 glibc; its first eight fields are 8-byte words. */
+    public static final int STATVFS_SIZE = 112;
+
     private final MemorySegment capture;
 
     /** An instance whose errno segment lives in {@code arena}. */
@@ -193,5 +199,19 @@ public final class Syscalls {
         }
         if (r < 0) throw new ErrnoException("open", errno());
         return r;
+    }
+
+    /**
+     * statvfs(3) into {@code out} (at least {@link #STATVFS_SIZE} bytes): words 0–7 are
+     * f_bsize, f_frsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_favail.
+     */
+    public void statvfs(MemorySegment path, MemorySegment out) {
+        int r;
+        try {
+            r = (int) STATVFS.invokeExact(capture, path, out);
+        } catch (Throwable t) {
+            throw new IllegalStateException("cannot call statvfs", t);
+        }
+        if (r == -1) throw new ErrnoException("statvfs", errno());
     }
 }

@@ -1,0 +1,134 @@
+package dev.strata.agent;
+
+import dev.strata.agent.proto.AgentProto.CutRequest;
+import dev.strata.agent.proto.AgentProto.CutResponse;
+import dev.strata.agent.proto.NodeAgentGrpc;
+import dev.strata.node.NodeVolumes;
+import dev.strata.volume.VolumeException;
+import dev.strata.volume.VolumeName;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node agent (DESIGN §1): gRPC on TCP, every call authenticated by the shared token,
+ * optionally TLS. It answers one question — "cut this volume you hold" — so the controller
+ * can snapshot or clone an attached volume at a consistent point in time.
+ */
+public final class AgentServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AgentServer.class);
+    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    /** TLS material (PEM files), or null for plaintext. */
+    public record Tls(File certChain, File privateKey) {}
+
+    private final Server server;
+
+    private AgentServer(Server server) {
+        this.server = server;
+    }
+
+    /**
+     * Binds {@code host:port} (port 0 = any free port). Binding a wildcard address is refused
+     * unless {@code allowWildcard}: the agent should listen on the node's own address only.
+     */
+    public static AgentServer start(String host, int port, boolean allowWildcard, AgentToken token, Tls tls, NodeVolumes volumes) {
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) throw new VolumeException.InvalidArgument("node-agent address " + host + " does not resolve");
+        if (address.getAddress().isAnyLocalAddress() && !allowWildcard)
+            throw new VolumeException.InvalidArgument("the node agent will not bind the wildcard address " + host
+                    + "; give the node's own address (the pod IP) or allow it explicitly");
+        NettyServerBuilder b = NettyServerBuilder.forAddress(address)
+                .addService(ServerInterceptors.intercept(new Service(volumes), new Auth(token)))
+                .maxInboundMessageSize(64 * 1024);
+        if (tls != null) b.useTransportSecurity(tls.certChain(), tls.privateKey());
+        try {
+            Server s = b.build().start();
+            log.atInfo().setMessage("node agent listening").addKeyValue("address", host + ":" + s.getPort())
+                    .addKeyValue("tls", tls != null).log();
+            return new AgentServer(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot bind the node agent on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(5, TimeUnit.SECONDS)) server.shutdownNow();
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Rejects calls without the right bearer token before they reach the service. */
+    static final class Auth implements ServerInterceptor {
+        private final AgentToken token;
+
+        Auth(AgentToken token) {
+            this.token = token;
+        }
+
+        @Override
+        public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+            String auth = headers.get(AUTHORIZATION);
+            String presented = auth != null && auth.startsWith("Bearer ") ? auth.substring("Bearer ".length()) : null;
+            if (presented == null || !token.matches(presented)) {
+                log.atWarn().setMessage("node agent call rejected: " + (presented == null ? "no token" : "wrong token"))
+                        .addKeyValue("method", call.getMethodDescriptor().getFullMethodName()).log();
+                call.close(Status.UNAUTHENTICATED.withDescription("a valid node-agent token is required"), new Metadata());
+                return new ServerCall.Listener<>() {};
+            }
+            return next.startCall(call, headers);
+        }
+    }
+
+    static final class Service extends NodeAgentGrpc.NodeAgentImplBase {
+        private final NodeVolumes volumes;
+
+        Service(NodeVolumes volumes) {
+            this.volumes = volumes;
+        }
+
+        @Override
+        public void cut(CutRequest req, StreamObserver<CutResponse> out) {
+            try {
+                VolumeName name = new VolumeName(req.getVolume());
+                long start = System.nanoTime();
+                String key = volumes.cut(name);
+                log.atInfo().setMessage("cut for the controller").addKeyValue("volume", name.value()).addKeyValue("manifest", key)
+                        .addKeyValue("millis", (System.nanoTime() - start) / 1_000_000).log();
+                out.onNext(CutResponse.newBuilder().setManifestKey(key).build());
+                out.onCompleted();
+            } catch (VolumeException.NotFound e) {
+                out.onError(Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException());
+            } catch (VolumeException.InvalidArgument e) {
+                out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            } catch (VolumeException.Fenced e) {
+                out.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+            } catch (RuntimeException e) {
+                log.atError().setMessage("cut failed").addKeyValue("volume", req.getVolume()).setCause(e).log();
+                out.onError(Status.UNAVAILABLE.withDescription("cut failed: " + e.getMessage()).asRuntimeException());
+            }
+        }
+    }
+}
