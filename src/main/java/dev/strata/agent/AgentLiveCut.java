@@ -31,6 +31,7 @@ public final class AgentLiveCut implements LiveCut, AutoCloseable {
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
     /**
+     * @param token     the shared token, or null when none is configured (remote cuts then fail clearly)
      * @param local     cuts a volume held in this process, or returns the marker {@link #NOT_LOCAL}
      * @param trustedCa PEM CA for agents serving TLS, or null for plaintext
      */
@@ -51,6 +52,9 @@ public final class AgentLiveCut implements LiveCut, AutoCloseable {
         if (owner.agent() == null || owner.agent().isBlank())
             throw new VolumeException.Unavailable("volume " + held.name() + " is attached on node " + owner.node()
                     + ", which registered no node-agent address; cannot cut it at a consistent point in time", null);
+        if (token == null)
+            throw new VolumeException.Unavailable("volume " + held.name() + " is attached on node " + owner.node()
+                    + " and this controller has no node-agent token (--agent-token-file) to ask it for a cut", null);
         Metadata headers = new Metadata();
         headers.put(AgentServer.AUTHORIZATION, "Bearer " + token.reveal());
         try {

@@ -8,9 +8,10 @@ import picocli.CommandLine.Mixin;
 final class ControllerCommand implements Callable<Integer> {
     @Mixin StoreOptions store;
     @Mixin ServerOptions server;
+    @Mixin NodeOptions.Token token;
 
     @Override
     public Integer call() throws InterruptedException {
-        return Serving.runUntilSignalled(() -> ControllerRoot.start(store, server, false));
+        return Serving.runUntilSignalled(() -> ServerRoot.start(store, server, new ServerRoot.Parts(true, false, null, null, token, false)));
     }
 }

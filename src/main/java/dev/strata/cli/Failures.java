@@ -8,6 +8,16 @@ import picocli.CommandLine;
 final class Failures implements CommandLine.IExecutionExceptionHandler {
     static final int USER_ERROR = 2, UNAVAILABLE = 3, INTERNAL = 1;
 
+    /** A failed call to the running server: one line, and an exit code by kind. */
+    static int rpc(String what, io.grpc.StatusRuntimeException e) {
+        System.err.println("strata " + what + ": " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+        return switch (e.getStatus().getCode()) {
+            case UNAVAILABLE, DEADLINE_EXCEEDED -> UNAVAILABLE;
+            case INTERNAL, UNKNOWN -> INTERNAL;
+            default -> USER_ERROR;
+        };
+    }
+
     @Override
     public int handleExecutionException(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
         int code = switch (e) {

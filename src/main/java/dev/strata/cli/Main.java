@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
                 "Use it:      strata volumes create db --size 10GiB; strata snapshots create db; strata resolve db",
                 ""},
         subcommands = {
-                ServeCommand.class, ControllerCommand.class,
+                ServeCommand.class, ControllerCommand.class, NodeCommand.class,
+                AttachCommand.Attach.class, AttachCommand.Detach.class,
                 VolumesCommand.class, SnapshotsCommand.class, ImagesCommand.class,
                 ResolveCommand.class, BlessCommand.class, GcCommand.class, VersionCommand.class,
                 CommandLine.HelpCommand.class})

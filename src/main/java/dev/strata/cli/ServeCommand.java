@@ -1,18 +1,34 @@
 package dev.strata.cli;
 
+import dev.strata.node.Devices;
+import dev.strata.node.UblkDevices;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-@Command(name = "serve", mixinStandardHelpOptions = true, description = {"Run Strata in one process: CSI Identity and Controller (and the node, where",
-        "ublk is available) on one unix socket, with the embedded file-backed store by default.",
+@Command(name = "serve", mixinStandardHelpOptions = true, description = {"Run Strata in one process: CSI Identity, Controller and (where the",
+        "ublk driver is loaded) Node on one unix socket, with the embedded file-backed store by default.",
         "Stop it with Ctrl-C or SIGTERM."})
 final class ServeCommand implements Callable<Integer> {
     @Mixin StoreOptions store;
     @Mixin ServerOptions server;
+    @Mixin NodeOptions node;
+    @Mixin NodeOptions.Token token;
+
+    @Option(names = "--no-node", description = "Serve only Identity and Controller, even where ublk is available.")
+    boolean noNode;
 
     @Override
     public Integer call() throws InterruptedException {
-        return Serving.runUntilSignalled(() -> ControllerRoot.start(store, server, true));
+        return Serving.runUntilSignalled(() -> {
+            Devices devices = null;
+            if (!noNode && UblkDevices.available()) devices = UblkDevices.open(node.ublkWorkers, node.ublkQueues, node.ublkDepth);
+            else if (!noNode)
+                LoggerFactory.getLogger(ServeCommand.class).atWarn().setMessage("no " + UblkDevices.CONTROL
+                        + ": the Node service is off (modprobe ublk_drv to serve volumes as block devices)").log();
+            return ServerRoot.start(store, server, new ServerRoot.Parts(true, true, node, devices, token, true));
+        });
     }
 }

@@ -31,18 +31,19 @@ import java.util.List;
 /**
  * CSI Node: stage (attach + format + mount), publish (bind), stats, expand. Paths must be
  * absolute, free of {@code ..} and NUL, and inside the kubelet directory the node was
- * started with; the volume must have been published to this node (the epoch in the
+ * started with (or the directory {@code strata attach} stages in); the volume must have been published to this node (the epoch in the
  * publish context).
  */
 public final class NodeService extends NodeGrpc.NodeImplBase {
     private static final int MAX_PATH_BYTES = 4096;
 
     private final NodeVolumes volumes;
-    private final Path kubeletDir;
+    private final List<Path> roots;
 
-    public NodeService(NodeVolumes volumes, Path kubeletDir) {
+    /** {@code roots}: the kubelet directory, and where {@code strata attach} stages volumes. */
+    public NodeService(NodeVolumes volumes, List<Path> roots) {
         this.volumes = volumes;
-        this.kubeletDir = kubeletDir.toAbsolutePath().normalize();
+        this.roots = roots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
     }
 
     @Override
@@ -170,8 +171,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
         for (String part : value.split("/"))
             if (part.equals("..")) throw Errors.invalid(field + " must not contain '..', got '" + value + "'");
         Path p = Path.of(value).normalize();
-        if (!p.startsWith(kubeletDir) || p.equals(kubeletDir))
-            throw Errors.invalid(field + " " + value + " is outside the kubelet directory " + kubeletDir);
+        if (roots.stream().noneMatch(r -> p.startsWith(r) && !p.equals(r)))
+            throw Errors.invalid(field + " " + value + " is outside the kubelet directory " + roots.getFirst());
         return p;
     }
 }

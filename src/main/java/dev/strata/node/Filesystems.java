@@ -80,11 +80,16 @@ public final class Filesystems {
 
     /** Grows the filesystem to fill its (already grown) device. */
     public void grow(String device, Path mountPath, String fsType) {
-        switch (fsType) {
-            case "ext4" -> runner.check(List.of("resize2fs", device));
-            case "xfs" -> runner.check(List.of("xfs_growfs", "-d", mountPath.toString()));
+        List<String> cmd = switch (fsType) {
+            case "ext4" -> List.of("resize2fs", device);
+            case "xfs" -> List.of("xfs_growfs", "-d", mountPath.toString());
             default -> throw new VolumeException.InvalidArgument("fs type " + fsType + " cannot be grown");
-        }
+        };
+        ProcessRunner.Result r = runner.run(cmd);
+        if (r.ok()) return;
+        String hint = fsType.equals("ext4") && r.describe().contains("Permission denied")
+                ? " (growing a mounted ext4 needs CAP_SYS_RESOURCE; give the node plugin that capability)" : "";
+        throw new VolumeException.FailedPrecondition(r.describe() + hint);
     }
 
     /** Options always added: an xfs fork shares its source's UUID, so {@code nouuid} lets both mount on one node. */

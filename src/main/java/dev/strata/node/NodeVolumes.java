@@ -141,9 +141,10 @@ public final class NodeVolumes implements AutoCloseable {
                 Outcome o = revoked.get().contains("deleted") ? Outcome.DROPPED_DELETED : Outcome.DROPPED_FENCED;
                 return new Recovered(name.value(), o, revoked.get());
             }
-            Held h = reattach(entry);
+            boolean[] resumedOut = new boolean[1];
+            Held h = reattach(entry, resumedOut);
             if (entry.access() == LocalMap.Access.MOUNT) mountStaging(h, null);
-            boolean resumed = h.device().devId() == entry.devId();
+            boolean resumed = resumedOut[0];
             log.atInfo().setMessage(resumed ? "volume recovered: device resumed" : "volume recovered: device re-added")
                     .addKeyValue("volume", name.value()).addKeyValue("devId", h.device().devId()).addKeyValue("epoch", entry.epoch()).log();
             return new Recovered(name.value(), resumed ? Outcome.RESUMED : Outcome.READDED, h.device().path());
@@ -180,11 +181,12 @@ public final class NodeVolumes implements AutoCloseable {
         map.remove(entry.volumeName());
     }
 
-    /** Attaches the engine and resumes (or re-adds) the device of a local-map entry. */
-    private Held reattach(LocalMap.Entry entry) {
+    /** Attaches the engine and resumes (or re-adds: {@code resumed[0]} false) the device of a local-map entry. */
+    private Held reattach(LocalMap.Entry entry, boolean[] resumed) {
         AttachedVolume volume = attachEngine(entry.volumeName(), entry.epoch());
         try {
             Devices.Device device = entry.devId() < 0 ? null : devices.recover(entry.devId(), volume).orElse(null);
+            resumed[0] = device != null;
             if (device == null) device = devices.add(volume);
             LocalMap.Entry now = entry.withDevId(device.devId());
             if (now.devId() != entry.devId()) map.put(now);
@@ -240,7 +242,7 @@ public final class NodeVolumes implements AutoCloseable {
                 LocalMap.Entry entry = new LocalMap.Entry(req.volume().value(), devId, req.epoch(),
                         req.stagingPath().toString(), req.access(), fsType, req.readonly());
                 map.put(entry);
-                h = reattach(entry);
+                h = reattach(entry, new boolean[1]);
                 log.atInfo().setMessage("volume attached").addKeyValue("volume", req.volume().value())
                         .addKeyValue("device", h.device().path()).addKeyValue("epoch", req.epoch()).log();
             }

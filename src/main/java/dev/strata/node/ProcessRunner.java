@@ -28,7 +28,7 @@ public final class ProcessRunner {
 
         /** The failure as a message: the command, its exit code and what it said. */
         public String describe() {
-            String said = stderr.isBlank() ? stdout.strip() : stderr.strip();
+            String said = (stderr.strip() + " " + stdout.strip()).strip().replaceAll("\\s+", " ");
             return String.join(" ", command) + " exited with " + exitCode + (said.isEmpty() ? "" : ": " + said);
         }
     }

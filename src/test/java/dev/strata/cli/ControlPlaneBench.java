@@ -103,7 +103,7 @@ public final class ControlPlaneBench {
         store.s3SecretKeyFile = Files.writeString(state.resolve("secret"), S3Server.SECRET);
         ServerOptions options = new ServerOptions();
         options.nodeId = "bench-node";
-        try (ControllerRoot root = ControllerRoot.start(store, options, true); CsiClient csi = new CsiClient(root.server().socket())) {
+        try (ServerRoot root = ServerRoot.start(store, options, true); CsiClient csi = new CsiClient(root.server().socket())) {
             csi.controller().createVolume(CsiConformanceContract.createRequest("bench-src", Sizes.GiB).build());
             long[] snap = new long[N], restore = new long[N];
             for (int i = -5; i < N; i++) {

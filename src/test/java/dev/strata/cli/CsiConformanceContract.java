@@ -34,7 +34,7 @@ abstract class CsiConformanceContract {
     static final String NODE = "node-1";
 
     @TempDir Path stateDir;
-    ControllerRoot server;
+    ServerRoot server;
     CsiClient csi;
     ObjectStore sideStore;
     Registry side;
@@ -46,7 +46,7 @@ abstract class CsiConformanceContract {
         StoreOptions store = storeOptions(stateDir);
         ServerOptions options = new ServerOptions();
         options.nodeId = NODE;
-        server = ControllerRoot.start(store, options, true);
+        server = ServerRoot.start(store, options, true);
         csi = new CsiClient(server.server().socket());
         sideStore = store.open();
         side = new Registry(sideStore, Clock.systemUTC());

@@ -1,0 +1,180 @@
+package dev.strata.cli;
+
+import dev.strata.agent.AgentLiveCut;
+import dev.strata.agent.AgentServer;
+import dev.strata.agent.AgentToken;
+import dev.strata.csi.ControllerService;
+import dev.strata.csi.CsiServer;
+import dev.strata.csi.IdentityService;
+import dev.strata.csi.NodeService;
+import dev.strata.node.Devices;
+import dev.strata.node.NodeVolumes;
+import dev.strata.node.ProcessRunner;
+import dev.strata.store.ObjectKey;
+import dev.strata.store.ObjectStore;
+import dev.strata.volume.NodeId;
+import dev.strata.volume.PackCache;
+import dev.strata.volume.Registry;
+import dev.strata.volume.VolumeException;
+import dev.strata.volume.VolumeName;
+import io.grpc.BindableService;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root of a serving process: store → registry → (node: local map, boot
+ * recovery, devices, agent) → CSI services → socket. The node part recovers its local map
+ * before the socket opens, so the node reports ready only after recovery.
+ */
+final class ServerRoot implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ServerRoot.class);
+
+    /** What this process runs. {@code devices} null = no node service (the node id is still registered when {@code registerNode}). */
+    record Parts(boolean controller, boolean registerNode, NodeOptions node, Devices devices, NodeOptions.Token token, boolean generateToken) {
+        static Parts controllerOnly() {
+            return new Parts(true, false, null, null, new NodeOptions.Token(), false);
+        }
+    }
+
+    private final List<AutoCloseable> closeInOrder;
+    private final CsiServer server;
+    private final NodeVolumes nodeVolumes;
+    private final AgentServer agent;
+    private final List<NodeVolumes.Recovered> recovered;
+
+    private ServerRoot(List<AutoCloseable> closeInOrder, CsiServer server, NodeVolumes nodeVolumes, AgentServer agent,
+                       List<NodeVolumes.Recovered> recovered) {
+        this.closeInOrder = closeInOrder;
+        this.server = server;
+        this.nodeVolumes = nodeVolumes;
+        this.agent = agent;
+        this.recovered = recovered;
+    }
+
+    /** Controller and the node id registered (as the conformance tests and `serve` without ublk run). */
+    static ServerRoot start(StoreOptions storeOptions, ServerOptions options, boolean localNode) {
+        return start(storeOptions, options, new Parts(true, localNode, null, null, new NodeOptions.Token(), localNode));
+    }
+
+    static ServerRoot start(StoreOptions storeOptions, ServerOptions options, Parts parts) {
+        List<AutoCloseable> opened = new ArrayList<>();
+        ObjectStore store = storeOptions.open();
+        opened.add(store);
+        try {
+            Path stateDir = storeOptions.stateDir();
+            Registry registry = new Registry(store, Clock.systemUTC());
+            NodeId nodeId = parts.registerNode() || parts.devices() != null ? new NodeId(options.nodeId()) : null;
+            AgentToken token = parts.token().token(parts.generateToken() ? stateDir : null);
+            List<BindableService> services = new ArrayList<>();
+            NodeVolumes volumes = null;
+            AgentServer agent = null;
+            List<NodeVolumes.Recovered> recovered = List.of();
+            if (parts.devices() != null) {
+                NodeOptions n = parts.node();
+                opened.add(parts.devices());
+                volumes = new NodeVolumes(nodeId, registry, new PackCache(store, n.cleanCacheBytes), stateDir.resolve("node"),
+                        parts.devices(), new ProcessRunner(Duration.ofMinutes(10)), Clock.systemUTC());
+                opened.removeLast();
+                opened.add(volumes);
+                recovered = volumes.recover();
+                String advertise = null;
+                if (n.agentListen != null && !n.agentListen.isBlank()) {
+                    if (token == null)
+                        throw new VolumeException.InvalidArgument("--agent-listen needs a token: --agent-token-file (or STRATA_AGENT_TOKEN_FILE)");
+                    String[] hp = NodeOptions.hostPort(n.agentListen, "--agent-listen");
+                    AgentServer.Tls tls = n.agentTlsCert == null ? null : new AgentServer.Tls(n.agentTlsCert.toFile(),
+                            n.agentTlsKey == null ? null : n.agentTlsKey.toFile());
+                    if (tls != null && tls.privateKey() == null) throw new VolumeException.InvalidArgument("--agent-tls-cert needs --agent-tls-key");
+                    agent = AgentServer.start(hp[0], Integer.parseInt(hp[1]), n.agentAllowWildcard, token, tls, volumes);
+                    opened.add(agent);
+                    advertise = n.agentAdvertise != null && !n.agentAdvertise.isBlank() ? n.agentAdvertise
+                            : (hp[0].contains(":") ? "[" + hp[0] + "]" : hp[0]) + ":" + agent.port();
+                }
+                registry.registerNode(nodeId, advertise, volumes.maxVolumes());
+                services.add(new NodeService(volumes, List.of(parts.node().kubeletDir, attachDir(stateDir))));
+            } else if (parts.registerNode()) {
+                registry.registerNode(nodeId, null, 0);
+            }
+            if (parts.controller()) {
+                NodeVolumes local = volumes;
+                AgentLiveCut cuts = new AgentLiveCut(token, parts.token().agentTlsCa == null ? null : parts.token().agentTlsCa.toFile(),
+                        held -> local != null && held.owner() != null && held.owner().node().equals(local.node().value())
+                                && local.holds(new VolumeName(held.name())) ? local.cut(new VolumeName(held.name())) : AgentLiveCut.NOT_LOCAL);
+                opened.add(cuts);
+                services.add(new ControllerService(registry, cuts, ControllerService.ImageAnnotations.NONE));
+            }
+            services.addFirst(new IdentityService(Version.current(), parts.controller(), () -> probe(store)));
+            CsiServer server = CsiServer.start(CsiServer.socketPath(options.csiEndpoint(stateDir)), services);
+            opened.add(server);
+            if (options.metricsPort != 0) opened.add(startMetrics(options));
+            log.atInfo().setMessage("strata started").addKeyValue("version", Version.current())
+                    .addKeyValue("store", store.describe()).addKeyValue("socket", server.socket().toString())
+                    .addKeyValue("controller", parts.controller()).addKeyValue("node", volumes != null)
+                    .addKeyValue("recovered", recovered.size()).log();
+            return new ServerRoot(opened.reversed(), server, volumes, agent, recovered);
+        } catch (RuntimeException e) {
+            for (AutoCloseable c : opened.reversed()) closeQuietly(c);
+            throw e;
+        }
+    }
+
+    /** Where {@code strata attach} stages volumes outside Kubernetes. */
+    static Path attachDir(Path stateDir) {
+        return stateDir.resolve("attach");
+    }
+
+    private static HTTPServer startMetrics(ServerOptions options) {
+        try {
+            return HTTPServer.builder().hostname(options.metricsAddress).port(options.metricsPort).buildAndStart();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve metrics on port " + options.metricsPort, e);
+        }
+    }
+
+    /** Null when the bucket answers, else why not. */
+    static String probe(ObjectStore store) {
+        try {
+            store.head(new ObjectKey("probe/ready"));
+            return null;
+        } catch (RuntimeException e) {
+            return "object store " + store.describe() + " is unreachable: " + e.getMessage();
+        }
+    }
+
+    CsiServer server() {
+        return server;
+    }
+
+    NodeVolumes nodeVolumes() {
+        return nodeVolumes;
+    }
+
+    AgentServer agent() {
+        return agent;
+    }
+
+    List<NodeVolumes.Recovered> recovered() {
+        return recovered;
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : closeInOrder) closeQuietly(c);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.atWarn().setMessage("error while stopping").addKeyValue("part", c.getClass().getSimpleName()).setCause(e).log();
+        }
+    }
+}
