@@ -213,6 +213,9 @@ public final class NodeVolumes implements AutoCloseable {
 
     /** Attaches the volume under {@code epoch}, formats a blank filesystem volume and mounts it. Idempotent. */
     public String stage(StageRequest req) {
+        checkedFlags(req.mountFlags());
+        if (req.fsType() != null && !req.fsType().isEmpty() && !Filesystems.SUPPORTED.contains(req.fsType()))
+            throw new VolumeException.InvalidArgument("fs type " + req.fsType() + " is not supported; use ext4 or xfs");
         ReentrantLock l = lock(req.volume());
         try {
             Held h = held.get(req.volume().value());

@@ -2,6 +2,7 @@ package dev.strata.cli;
 
 import csi.v1.ControllerGrpc;
 import csi.v1.IdentityGrpc;
+import csi.v1.NodeGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -22,6 +23,10 @@ final class CsiClient implements AutoCloseable {
                 .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
         identity = IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
         controller = ControllerGrpc.newBlockingStub(channel);
+    }
+
+    NodeGrpc.NodeBlockingStub node() {
+        return NodeGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
     }
 
     ControllerGrpc.ControllerBlockingStub controller() {

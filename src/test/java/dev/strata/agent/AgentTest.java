@@ -1,0 +1,173 @@
+package dev.strata.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.agent.proto.AgentProto.CutRequest;
+import dev.strata.agent.proto.NodeAgentGrpc;
+import dev.strata.node.LocalMap;
+import dev.strata.node.LoopDevices;
+import dev.strata.node.NodeVolumes;
+import dev.strata.node.ProcessRunner;
+import dev.strata.store.FileObjectStore;
+import dev.strata.volume.CreateSpec;
+import dev.strata.volume.FromRef;
+import dev.strata.volume.Layout;
+import dev.strata.volume.NodeId;
+import dev.strata.volume.PackCache;
+import dev.strata.volume.Registry;
+import dev.strata.volume.VolumeException;
+import dev.strata.volume.VolumeName;
+import dev.strata.volume.VolumeRecord;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The node agent over real TCP: token checks, cuts of held volumes, the controller's client. */
+class AgentTest {
+    static final NodeId NODE = new NodeId("node-a");
+    @TempDir Path state;
+    @TempDir Path bucket;
+    @TempDir Path kubelet;
+    FileObjectStore store;
+    Registry registry;
+    LoopDevices devices;
+    NodeVolumes volumes;
+    AgentServer agent;
+    final AgentToken token = AgentToken.of("s3cret-token-for-tests-0123");
+
+    @BeforeEach
+    void setUp() {
+        store = new FileObjectStore(bucket);
+        registry = new Registry(store, Clock.systemUTC());
+        devices = new LoopDevices(state.resolve("loops"));
+        volumes = new NodeVolumes(NODE, registry, new PackCache(store, 1 << 20), state.resolve("node"), devices,
+                new ProcessRunner(Duration.ofSeconds(60)), Clock.systemUTC());
+        agent = AgentServer.start("127.0.0.1", 0, false, token, null, volumes);
+    }
+
+    @AfterEach
+    void tearDown() {
+        agent.close();
+        for (String v : volumes.heldVolumes()) volumes.unstage(new VolumeName(v), kubelet.resolve(v));
+        volumes.close();
+        devices.detachAll();
+        store.close();
+    }
+
+    String address() {
+        return "127.0.0.1:" + agent.port();
+    }
+
+    VolumeRecord held(String name, boolean stage) {
+        VolumeName v = new VolumeName(name);
+        registry.create(new CreateSpec(v, name, 16L << 20, 0, FromRef.BLANK, Map.of()));
+        VolumeRecord r = registry.ownership().grant(v, NODE, false, address());
+        if (stage) volumes.stage(new NodeVolumes.StageRequest(v, r.owner().epoch(), kubelet.resolve(name), LocalMap.Access.BLOCK,
+                null, List.of(), false));
+        return r;
+    }
+
+    String rawCut(String volume, String presented) {
+        ManagedChannel ch = NettyChannelBuilder.forTarget(address()).usePlaintext().build();
+        try {
+            var stub = NodeAgentGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
+            if (presented != null) {
+                Metadata h = new Metadata();
+                h.put(AgentServer.AUTHORIZATION, presented);
+                stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(h));
+            }
+            return stub.cut(CutRequest.newBuilder().setVolume(volume).build()).getManifestKey();
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    @Test
+    void callsWithoutTheRightTokenAreRejectedBeforeTouchingAVolume() {
+        VolumeRecord r = held("v1", true);
+        long generation = registry.newestGenerationRef(r).number();
+        for (String bad : new String[] {null, "", "Bearer ", "Bearer wrong-token-wrong-token", "Basic " + token.reveal(),
+                "Bearer " + token.reveal() + "x", token.reveal()}) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> rawCut("v1", bad), String.valueOf(bad));
+            assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+        }
+        assertEquals(generation, registry.newestGenerationRef(r).number(), "no rejected call cut anything");
+    }
+
+    @Test
+    void aCutCommitsTheHeldVolumeAndNamesAnExistingManifest() {
+        VolumeRecord r = held("v2", true);
+        String key = rawCut("v2", "Bearer " + token.reveal());
+        assertFalse(key.isEmpty());
+        assertTrue(store.head(Layout.inPool(r.poolId(), key)).isPresent(), "the cut names a manifest in the bucket: " + key);
+        AgentLiveCut client = new AgentLiveCut(token, null, x -> AgentLiveCut.NOT_LOCAL);
+        try {
+            String again = client.cut(registry.resolve(new VolumeName("v2")));
+            assertTrue(store.head(Layout.inPool(r.poolId(), again)).isPresent(), again);
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
+    void theControllerClientHandlesEachHolderState() {
+        held("staged", true);
+        VolumeRecord publishedOnly = held("published-only", false);
+        try (AgentLiveCut client = new AgentLiveCut(token, null, x -> AgentLiveCut.NOT_LOCAL)) {
+            assertFalse(client.cut(registry.resolve(new VolumeName("staged"))).isEmpty());
+            assertNull(client.cut(publishedOnly), "published but not attached: nothing unuploaded, the committed manifest stands");
+            VolumeRecord noAgent = registry.ownership().grant(new VolumeName(held("x", false).name()), NODE, false, null);
+            VolumeRecord detached = registry.resolve(new VolumeName("x"));
+            assertNull(new AgentLiveCut(token, null, y -> AgentLiveCut.NOT_LOCAL).cut(
+                    new VolumeRecord(detached.formatVersion(), detached.name(), null, detached.uid(), detached.sizeBytes(), detached.requestedBytes(),
+                            detached.blockSize(), detached.pool(), null, null, Map.of(), null, detached.epoch(), 0, 0, detached.created())),
+                    "an unheld volume needs no cut");
+            VolumeRecord withoutAddress = noAgent.withOwner(new dev.strata.volume.Owner(NODE.value(), noAgent.epoch(), null, false), noAgent.epoch());
+            assertThrows(VolumeException.Unavailable.class, () -> client.cut(withoutAddress));
+        }
+        try (AgentLiveCut wrongToken = new AgentLiveCut(AgentToken.of("another-token-another-token"), null, x -> AgentLiveCut.NOT_LOCAL);
+             AgentLiveCut noToken = new AgentLiveCut(null, null, x -> AgentLiveCut.NOT_LOCAL)) {
+            VolumeRecord staged = registry.resolve(new VolumeName("staged"));
+            VolumeException.Unavailable e = assertThrows(VolumeException.Unavailable.class, () -> wrongToken.cut(staged));
+            assertTrue(e.getMessage().contains("UNAUTHENTICATED"), e.getMessage());
+            assertFalse(e.getMessage().contains("another-token"), "the token is never echoed");
+            assertThrows(VolumeException.Unavailable.class, () -> noToken.cut(staged));
+        }
+    }
+
+    @Test
+    void theAgentRefusesTheWildcardAddressUnlessAllowed() {
+        VolumeException e = assertThrows(VolumeException.InvalidArgument.class,
+                () -> AgentServer.start("0.0.0.0", 0, false, token, null, volumes));
+        assertTrue(e.getMessage().contains("wildcard"), e.getMessage());
+        AgentServer.start("0.0.0.0", 0, true, token, null, volumes).close();
+    }
+
+    @Test
+    void tokensAreCheckedAndNeverPrinted() {
+        assertThrows(VolumeException.InvalidArgument.class, () -> AgentToken.of("short"));
+        assertThrows(VolumeException.InvalidArgument.class, () -> AgentToken.of("has a space in it 12345"));
+        assertTrue(token.matches("s3cret-token-for-tests-0123"));
+        assertFalse(token.matches("s3cret-token-for-tests-012"));
+        assertFalse(token.matches(null));
+        assertFalse(token.toString().contains("s3cret"));
+        assertEquals(64, AgentToken.random().reveal().length());
+    }
+}
