@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the tests tagged "vm" (or STRATA_VM_TAGS, e.g. "vm-recovery") inside a QEMU guest whose kernel has ublk_drv (this machine's
 # kernel lacks it). One command, rerunnable by hand:   src/test/vm/run-vm-tests.sh
-#  - installs qemu, busybox, cpio, xz, kmod, e2fsprogs, fio from Debian's archive if missing (root)
+#  - installs qemu, busybox, cpio, xz, kmod, e2fsprogs, xfsprogs, fio from Debian's archive if missing (root)
 #  - fetches the newest Debian 6.12 generic kernel package (dpkg -x, never installed) into .vm/
 #  - builds a busybox initramfs that shares the host root read-only and this checkout read-write
 #    over virtio-9p, loads the modules, chroots into the host root and runs the JUnit platform
@@ -14,7 +14,7 @@ cache="$here/.vm"
 mkdir -p "$cache"
 
 need=()
-for tool in qemu-system-x86_64:qemu-system-x86 busybox:busybox-static cpio:cpio xz:xz-utils mkfs.ext4:e2fsprogs fio:fio; do
+for tool in qemu-system-x86_64:qemu-system-x86 busybox:busybox-static cpio:cpio xz:xz-utils mkfs.ext4:e2fsprogs mkfs.xfs:xfsprogs fio:fio; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -36,7 +36,7 @@ if [ ! -f "$kdir/vmlinuz" ]; then
   kver=$(ls "$cache/deb/root/lib/modules")
   cp "$cache/deb/root/boot/vmlinuz-$kver" "$kdir/vmlinuz"
   mkdir -p "$kdir/modules"
-  for m in netfs 9pnet 9pnet_virtio 9p ublk_drv loop null_blk crc16 mbcache jbd2 crc32c_generic ext4; do
+  for m in netfs 9pnet 9pnet_virtio 9p ublk_drv loop null_blk crc16 mbcache jbd2 crc32c_generic ext4 libcrc32c xfs; do
     f=$(find "$cache/deb/root/lib/modules/$kver" -name "$m.ko.xz" | head -1)
     if [ -z "$f" ]; then
       case $m in ublk_drv|9p|9pnet_virtio|ext4) echo "vm: module $m not in $pkg" >&2; exit 1;; esac
@@ -88,7 +88,7 @@ cat > "$init/init" <<INIT
 /bin/busybox mkdir -p /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s /bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
-for m in netfs 9pnet 9pnet_virtio 9p ublk_drv loop crc16 mbcache jbd2 crc32c_generic ext4; do [ -f /modules/\$m.ko ] && { insmod /modules/\$m.ko || echo "insmod \$m failed"; }; done
+for m in netfs 9pnet 9pnet_virtio 9p ublk_drv loop crc16 mbcache jbd2 crc32c_generic ext4 libcrc32c xfs; do [ -f /modules/\$m.ko ] && { insmod /modules/\$m.ko || echo "insmod \$m failed"; }; done
 insmod /modules/null_blk.ko nr_devices=1 || true
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=loose,ro hostroot /mnt/root
 mount -t tmpfs tmpfs /mnt/root/tmp

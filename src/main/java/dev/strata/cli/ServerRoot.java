@@ -8,7 +8,9 @@ import dev.strata.csi.CsiServer;
 import dev.strata.csi.IdentityService;
 import dev.strata.csi.NodeService;
 import dev.strata.node.Devices;
+import dev.strata.node.NodeMetrics;
 import dev.strata.node.NodeVolumes;
+import dev.strata.store.MeteredStore;
 import dev.strata.node.ProcessRunner;
 import dev.strata.store.ObjectKey;
 import dev.strata.store.ObjectStore;
@@ -84,7 +86,10 @@ final class ServerRoot implements AutoCloseable {
                         parts.devices(), new ProcessRunner(Duration.ofMinutes(10)), Clock.systemUTC());
                 opened.removeLast();
                 opened.add(volumes);
+                long requestsBefore = store instanceof MeteredStore m ? m.requests() : 0, started = System.nanoTime();
                 recovered = volumes.recover();
+                NodeMetrics.recovery((System.nanoTime() - started) / 1e9,
+                        store instanceof MeteredStore m ? m.requests() - requestsBefore : 0, recovered);
                 String advertise = null;
                 if (n.agentListen != null && !n.agentListen.isBlank()) {
                     if (token == null)
@@ -105,9 +110,10 @@ final class ServerRoot implements AutoCloseable {
             }
             if (parts.controller()) {
                 NodeVolumes local = volumes;
+                // held by this process's node: cut here; published here but not staged: the committed manifest is current
                 AgentLiveCut cuts = new AgentLiveCut(token, parts.token().agentTlsCa == null ? null : parts.token().agentTlsCa.toFile(),
-                        held -> local != null && held.owner() != null && held.owner().node().equals(local.node().value())
-                                && local.holds(new VolumeName(held.name())) ? local.cut(new VolumeName(held.name())) : AgentLiveCut.NOT_LOCAL);
+                        held -> nodeId == null || held.owner() == null || !held.owner().node().equals(nodeId.value()) ? AgentLiveCut.NOT_LOCAL
+                                : local != null && local.holds(new VolumeName(held.name())) ? local.cut(new VolumeName(held.name())) : null);
                 opened.add(cuts);
                 services.add(new ControllerService(registry, cuts, ControllerService.ImageAnnotations.NONE));
             }

@@ -1,6 +1,7 @@
 package dev.strata.cli;
 
 import dev.strata.store.ObjectStore;
+import dev.strata.store.MeteredStore;
 import java.net.URI;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -45,6 +46,6 @@ final class StoreOptions {
     /** Opens the configured store (checking conditional writes for S3). */
     ObjectStore open() {
         String uri = store == null || store.isBlank() ? stateDir().resolve("bucket").toUri().toString() : store;
-        return StoreFactory.open(URI.create(uri), this);
+        return new MeteredStore(StoreFactory.open(URI.create(uri), this));
     }
 }

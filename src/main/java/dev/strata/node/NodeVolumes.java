@@ -192,6 +192,7 @@ public final class NodeVolumes implements AutoCloseable {
             if (now.devId() != entry.devId()) map.put(now);
             Held h = new Held(now, volume, device);
             held.put(entry.volume(), h);
+            NodeMetrics.attached(held.size());
             return h;
         } catch (RuntimeException e) {
             volume.close();
@@ -335,6 +336,7 @@ public final class NodeVolumes implements AutoCloseable {
             h.device().remove();
             h.volume().close();
             held.remove(name.value());
+            NodeMetrics.attached(held.size());
             map.remove(name);
             deleteTree(cacheDir(name));
             log.atInfo().setMessage("volume detached").addKeyValue("volume", name.value()).log();
