@@ -9,9 +9,10 @@ final class ControllerCommand implements Callable<Integer> {
     @Mixin StoreOptions store;
     @Mixin ServerOptions server;
     @Mixin NodeOptions.Token token;
+    @Mixin KubeOptions kube;
 
     @Override
     public Integer call() throws InterruptedException {
-        return Serving.runUntilSignalled(() -> ServerRoot.start(store, server, new ServerRoot.Parts(true, false, null, null, token, false)));
+        return Serving.runUntilSignalled(() -> ServerRoot.start(store, server, new ServerRoot.Parts(true, false, null, null, token, false).withKube(kube, null)));
     }
 }

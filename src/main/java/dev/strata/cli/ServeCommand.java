@@ -16,6 +16,7 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin ServerOptions server;
     @Mixin NodeOptions node;
     @Mixin NodeOptions.Token token;
+    @Mixin KubeOptions kube;
 
     @Option(names = "--no-node", description = "Serve only Identity and Controller, even where ublk is available.")
     boolean noNode;
@@ -28,7 +29,7 @@ final class ServeCommand implements Callable<Integer> {
             else if (!noNode)
                 LoggerFactory.getLogger(ServeCommand.class).atWarn().setMessage("no " + UblkDevices.CONTROL
                         + ": the Node service is off (modprobe ublk_drv to serve volumes as block devices)").log();
-            return ServerRoot.start(store, server, new ServerRoot.Parts(true, true, node, devices, token, true));
+            return ServerRoot.start(store, server, new ServerRoot.Parts(true, true, node, devices, token, true).withKube(kube, null));
         });
     }
 }

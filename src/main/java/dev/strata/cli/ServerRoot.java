@@ -7,6 +7,9 @@ import dev.strata.csi.ControllerService;
 import dev.strata.csi.CsiServer;
 import dev.strata.csi.IdentityService;
 import dev.strata.csi.NodeService;
+import dev.strata.kube.GcLoop;
+import dev.strata.kube.KubeEvents;
+import dev.strata.kube.PvcAnnotations;
 import dev.strata.node.Devices;
 import dev.strata.node.NodeMetrics;
 import dev.strata.node.NodeVolumes;
@@ -14,11 +17,13 @@ import dev.strata.store.MeteredStore;
 import dev.strata.node.ProcessRunner;
 import dev.strata.store.ObjectKey;
 import dev.strata.store.ObjectStore;
+import dev.strata.volume.GarbageCollector;
 import dev.strata.volume.NodeId;
 import dev.strata.volume.PackCache;
 import dev.strata.volume.Registry;
 import dev.strata.volume.VolumeException;
 import dev.strata.volume.VolumeName;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.BindableService;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import java.io.IOException;
@@ -40,9 +45,14 @@ final class ServerRoot implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ServerRoot.class);
 
     /** What this process runs. {@code devices} null = no node service (the node id is still registered when {@code registerNode}). */
-    record Parts(boolean controller, boolean registerNode, NodeOptions node, Devices devices, NodeOptions.Token token, boolean generateToken) {
-        static Parts controllerOnly() {
-            return new Parts(true, false, null, null, new NodeOptions.Token(), false);
+    record Parts(boolean controller, boolean registerNode, NodeOptions node, Devices devices, NodeOptions.Token token,
+                 boolean generateToken, KubeOptions kube, KubernetesClient kubeClient) {
+        Parts(boolean controller, boolean registerNode, NodeOptions node, Devices devices, NodeOptions.Token token, boolean generateToken) {
+            this(controller, registerNode, node, devices, token, generateToken, null, null);
+        }
+
+        Parts withKube(KubeOptions options, KubernetesClient client) {
+            return new Parts(controller, registerNode, node, devices, token, generateToken, options, client);
         }
     }
 
@@ -115,7 +125,21 @@ final class ServerRoot implements AutoCloseable {
                         held -> nodeId == null || held.owner() == null || !held.owner().node().equals(nodeId.value()) ? AgentLiveCut.NOT_LOCAL
                                 : local != null && local.holds(new VolumeName(held.name())) ? local.cut(new VolumeName(held.name())) : null);
                 opened.add(cuts);
-                services.add(new ControllerService(registry, cuts, ControllerService.ImageAnnotations.NONE));
+                ControllerService.ImageAnnotations annotations = ControllerService.ImageAnnotations.NONE;
+                ControllerService.Events events = ControllerService.Events.NONE;
+                KubeOptions kube = parts.kube();
+                if (kube != null && (parts.kubeClient() != null || kube.enabled())) {
+                    KubernetesClient client = parts.kubeClient() != null ? parts.kubeClient() : kube.client();
+                    if (parts.kubeClient() == null) opened.add(client);
+                    annotations = new PvcAnnotations(client)::fromAnnotation;
+                    events = new KubeEvents(client, Clock.systemUTC(), "strata-controller")::record;
+                    if (kube.gcIntervalMinutes > 0) opened.add(GcLoop.start(client, kube.namespace(), KubeOptions.identity(),
+                            new GarbageCollector(registry, Clock.systemUTC(), Duration.ofMinutes(kube.gcGraceMinutes)),
+                            Duration.ofMinutes(kube.gcIntervalMinutes)));
+                    log.atInfo().setMessage("kubernetes integration on").addKeyValue("namespace", kube.namespace())
+                            .addKeyValue("gcIntervalMinutes", kube.gcIntervalMinutes).log();
+                }
+                services.add(new ControllerService(registry, cuts, annotations, events));
             }
             services.addFirst(new IdentityService(Version.current(), parts.controller(), () -> probe(store)));
             CsiServer server = CsiServer.start(CsiServer.socketPath(options.csiEndpoint(stateDir)), services);

@@ -26,15 +26,28 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         ImageAnnotations NONE = metadata -> Optional.empty();
     }
 
+    /** Where long operations are reported to the cluster (Kubernetes Events; the kube layer provides it). */
+    public interface Events {
+        void record(java.util.Map<String, String> kubeMetadata, String reason, String message, boolean warning);
+
+        Events NONE = (metadata, reason, message, warning) -> { };
+    }
+
     private final Registry registry;
     private final LiveCut liveCut;
     private final ImageAnnotations annotations;
+    private final Events events;
     private final InFlight inFlight = new InFlight();
 
     public ControllerService(Registry registry, LiveCut liveCut, ImageAnnotations annotations) {
+        this(registry, liveCut, annotations, Events.NONE);
+    }
+
+    public ControllerService(Registry registry, LiveCut liveCut, ImageAnnotations annotations, Events events) {
         this.registry = registry;
         this.liveCut = liveCut;
         this.annotations = annotations;
+        this.events = events;
     }
 
     @Override
@@ -47,7 +60,17 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             try (var guard = inFlight.acquire(name.value())) {
                 CreateSpec spec = new CreateSpec(name, req.getName(), req.getCapacityRange().getRequiredBytes(),
                         req.getCapacityRange().getLimitBytes(), from, params.stored());
-                VolumeRecord record = registry.create(spec, cutFor(from));
+                long start = System.nanoTime();
+                VolumeRecord record;
+                try {
+                    record = registry.create(spec, cutFor(from));
+                } catch (RuntimeException e) {
+                    if (from.canonical() != null) events.record(params.kubeMetadata(), "ForkFailed",
+                            "cannot fork " + from.canonical() + ": " + e.getMessage(), true);
+                    throw e;
+                }
+                if (from.canonical() != null) events.record(params.kubeMetadata(), "Forked", "volume " + record.name() + " forked from "
+                        + from.canonical() + " in " + (System.nanoTime() - start) / 1_000_000 + " ms", false);
                 return CreateVolumeResponse.newBuilder().setVolume(Responses.volume(record, params, req)).build();
             }
         });
@@ -223,11 +246,23 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             String csiName = Validate.required("name", req.getName());
             VolumeName.forCsiName(csiName);
             VolumeName source = Validate.volumeId("source_volume_id", req.getSourceVolumeId());
-            if (!req.getParametersMap().isEmpty())
-                throw Errors.invalid("CreateSnapshot takes no parameters; got " + req.getParametersMap().keySet());
+            java.util.Map<String, String> kube = new java.util.TreeMap<>();
+            for (var e : req.getParametersMap().entrySet()) {
+                if (e.getKey().startsWith(VolumeParameters.KUBE_PREFIX)) kube.put(e.getKey(), e.getValue());
+                else throw Errors.invalid("CreateSnapshot takes no parameters; got '" + e.getKey() + "'");
+            }
             try (var guard = inFlight.acquire("snapshot/" + csiName)) {
-                String cut = registry.find(source).filter(r -> r.owner() != null).map(liveCut::cut).orElse(null);
+                long start = System.nanoTime();
+                String cut;
+                try {
+                    cut = registry.find(source).filter(r -> r.owner() != null).map(liveCut::cut).orElse(null);
+                } catch (RuntimeException e) {
+                    events.record(kube, "CutFailed", "cannot cut volume " + source + " at a point in time: " + e.getMessage(), true);
+                    throw e;
+                }
                 SnapshotRecord snap = registry.snapshots().create(source, csiName, cut);
+                events.record(kube, "SnapshotTaken", "snapshot " + snap.id() + " of volume " + source
+                        + (cut != null ? " (cut on its node)" : "") + " in " + (System.nanoTime() - start) / 1_000_000 + " ms", false);
                 return CreateSnapshotResponse.newBuilder().setSnapshot(Responses.snapshot(snap)).build();
             }
         });
