@@ -25,7 +25,7 @@ import javax.net.ssl.SSLException;
  * contents ({@code null}). Volumes held by this very process are cut in-process.
  */
 public final class AgentLiveCut implements LiveCut, AutoCloseable {
-    private final AgentToken token;
+    private final java.util.function.Supplier<AgentToken> token;
     private final File trustedCa;
     private final Function<VolumeRecord, String> local;
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -36,6 +36,11 @@ public final class AgentLiveCut implements LiveCut, AutoCloseable {
      * @param trustedCa PEM CA for agents serving TLS, or null for plaintext
      */
     public AgentLiveCut(AgentToken token, File trustedCa, Function<VolumeRecord, String> local) {
+        this(token == null ? null : () -> token, trustedCa, local);
+    }
+
+    /** With the token read from its source at every call (null: none configured). */
+    public AgentLiveCut(java.util.function.Supplier<AgentToken> token, File trustedCa, Function<VolumeRecord, String> local) {
         this.token = token;
         this.trustedCa = trustedCa;
         this.local = local;
@@ -56,7 +61,7 @@ public final class AgentLiveCut implements LiveCut, AutoCloseable {
             throw new VolumeException.Unavailable("volume " + held.name() + " is attached on node " + owner.node()
                     + " and this controller has no node-agent token (--agent-token-file) to ask it for a cut", null);
         Metadata headers = new Metadata();
-        headers.put(AgentServer.AUTHORIZATION, "Bearer " + token.reveal());
+        headers.put(AgentServer.AUTHORIZATION, "Bearer " + token.get().reveal());
         try {
             return NodeAgentGrpc.newBlockingStub(channel(owner.agent()))
                     .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))

@@ -46,6 +46,12 @@ public final class AgentServer implements AutoCloseable {
      * unless {@code allowWildcard}: the agent should listen on the node's own address only.
      */
     public static AgentServer start(String host, int port, boolean allowWildcard, AgentToken token, Tls tls, NodeVolumes volumes) {
+        return start(host, port, allowWildcard, () -> token, tls, volumes);
+    }
+
+    /** As above, with the token read from its source at every call (a rotated Secret applies at once). */
+    public static AgentServer start(String host, int port, boolean allowWildcard, java.util.function.Supplier<AgentToken> token,
+                                    Tls tls, NodeVolumes volumes) {
         InetSocketAddress address = new InetSocketAddress(host, port);
         if (address.isUnresolved()) throw new VolumeException.InvalidArgument("node-agent address " + host + " does not resolve");
         if (address.getAddress().isAnyLocalAddress() && !allowWildcard)
@@ -82,9 +88,9 @@ public final class AgentServer implements AutoCloseable {
 
     /** Rejects calls without the right bearer token before they reach the service. */
     static final class Auth implements ServerInterceptor {
-        private final AgentToken token;
+        private final java.util.function.Supplier<AgentToken> token;
 
-        Auth(AgentToken token) {
+        Auth(java.util.function.Supplier<AgentToken> token) {
             this.token = token;
         }
 
@@ -92,7 +98,7 @@ public final class AgentServer implements AutoCloseable {
         public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
             String auth = headers.get(AUTHORIZATION);
             String presented = auth != null && auth.startsWith("Bearer ") ? auth.substring("Bearer ".length()) : null;
-            if (presented == null || !token.matches(presented)) {
+            if (presented == null || !token.get().matches(presented)) {
                 log.atWarn().setMessage("node agent call rejected: " + (presented == null ? "no token" : "wrong token"))
                         .addKeyValue("method", call.getMethodDescriptor().getFullMethodName()).log();
                 call.close(Status.UNAUTHENTICATED.withDescription("a valid node-agent token is required"), new Metadata());

@@ -1,6 +1,7 @@
 package dev.strata.cli;
 
 import dev.strata.agent.AgentToken;
+import dev.strata.agent.TokenFile;
 import dev.strata.volume.VolumeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -73,12 +74,12 @@ final class NodeOptions {
         @Option(names = "--agent-tls-ca", paramLabel = "PEM", description = "CA that signs the node agents' TLS certificates (controller side; empty: plaintext).")
         Path agentTlsCa;
 
-        /** The configured token, or (when {@code generateIn} is set and none is configured) one kept in that dir. */
-        AgentToken token(Path generateIn) {
-            if (tokenFile != null && !tokenFile.toString().isEmpty()) return read(tokenFile);
+        /** The configured token, or (when {@code generateIn} is set and none is configured) one kept in that dir; null if none. */
+        java.util.function.Supplier<AgentToken> token(Path generateIn) {
+            if (tokenFile != null && !tokenFile.toString().isEmpty()) return new TokenFile(tokenFile);
             if (generateIn == null) return null;
             Path file = generateIn.resolve("agent-token");
-            if (Files.exists(file)) return read(file);
+            if (Files.exists(file)) return new TokenFile(file);
             AgentToken t = AgentToken.random();
             try {
                 Files.createDirectories(generateIn);
@@ -87,15 +88,7 @@ final class NodeOptions {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + file, e);
             }
-            return t;
-        }
-
-        private static AgentToken read(Path file) {
-            try {
-                return AgentToken.of(Files.readString(file));
-            } catch (IOException e) {
-                throw new VolumeException.InvalidArgument("cannot read the node-agent token file " + file + ": " + e.getMessage());
-            }
+            return new TokenFile(file);
         }
     }
 }

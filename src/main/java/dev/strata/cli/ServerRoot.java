@@ -84,7 +84,7 @@ final class ServerRoot implements AutoCloseable {
             Path stateDir = storeOptions.stateDir();
             Registry registry = new Registry(store, Clock.systemUTC());
             NodeId nodeId = parts.registerNode() || parts.devices() != null ? new NodeId(options.nodeId()) : null;
-            AgentToken token = parts.token().token(parts.generateToken() ? stateDir : null);
+            java.util.function.Supplier<AgentToken> token = parts.token().token(parts.generateToken() ? stateDir : null);
             List<BindableService> services = new ArrayList<>();
             NodeVolumes volumes = null;
             AgentServer agent = null;

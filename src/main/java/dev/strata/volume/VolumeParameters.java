@@ -26,7 +26,7 @@ public record VolumeParameters(String from, String fsType, String mkfsOptions, D
     public static final Set<String> KEYS = Set.of(FROM, FS_TYPE, MKFS_OPTIONS, DURABILITY, RPO);
     public static final String KUBE_PREFIX = "csi.storage.k8s.io/";
     public static final int DEFAULT_RPO_SECONDS = 10;
-    private static final Pattern MKFS_SAFE = Pattern.compile("[A-Za-z0-9 _=,.:/-]*");
+    private static final Pattern MKFS_SAFE = Pattern.compile("[A-Za-z0-9 _=,.:^+-]*");
 
     public VolumeParameters {
         if (from != null) {
@@ -36,7 +36,7 @@ public record VolumeParameters(String from, String fsType, String mkfsOptions, D
         if (!fsType.equals("ext4") && !fsType.equals("xfs"))
             throw new VolumeException.InvalidArgument("parameter fsType must be ext4 or xfs, got '" + Names.printable(fsType) + "'");
         if (mkfsOptions != null && (mkfsOptions.length() > 512 || !MKFS_SAFE.matcher(mkfsOptions).matches()))
-            throw new VolumeException.InvalidArgument("parameter mkfsOptions may hold only letters, digits, spaces and -_=,.:/ (at most 512)");
+            throw new VolumeException.InvalidArgument("parameter mkfsOptions may hold only letters, digits, spaces and -_=,.:^+ (at most 512; no paths: mkfs must not read the node's files)");
         if (rpoSeconds < 1 || rpoSeconds > 3600)
             throw new VolumeException.InvalidArgument("parameter rpo must be 1..3600 seconds, got " + rpoSeconds);
         kubeMetadata = kubeMetadata == null ? Map.of() : Map.copyOf(kubeMetadata);

@@ -143,7 +143,7 @@ class AgentTest {
             assertThrows(VolumeException.Unavailable.class, () -> client.cut(withoutAddress));
         }
         try (AgentLiveCut wrongToken = new AgentLiveCut(AgentToken.of("another-token-another-token"), null, x -> AgentLiveCut.NOT_LOCAL);
-             AgentLiveCut noToken = new AgentLiveCut(null, null, x -> AgentLiveCut.NOT_LOCAL)) {
+             AgentLiveCut noToken = new AgentLiveCut((AgentToken) null, null, x -> AgentLiveCut.NOT_LOCAL)) {
             VolumeRecord staged = registry.resolve(new VolumeName("staged"));
             VolumeException.Unavailable e = assertThrows(VolumeException.Unavailable.class, () -> wrongToken.cut(staged));
             assertTrue(e.getMessage().contains("UNAUTHENTICATED"), e.getMessage());
