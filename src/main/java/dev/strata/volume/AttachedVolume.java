@@ -46,6 +46,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     volatile Registry.GenerationRef committed;
     volatile Freeze freeze;
     volatile String fencedReason;
+    private final io.prometheus.metrics.core.datapoints.CounterDataPoint readBytes, writeBytes;
 
     AttachedVolume(CacheFiles.Opened opened, Registry registry, PackCache packs, EngineOptions options, Clock clock) {
         this.name = opened.name();
@@ -67,6 +68,8 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         this.sizeBytes = opened.sizeBytes();
         for (int i = 0; i < STRIPES; i++) stripes[i] = new Object();
         this.uploader = new Uploader(this);
+        this.readBytes = Metrics.io(name.value(), "read");
+        this.writeBytes = Metrics.io(name.value(), "write");
     }
 
     /**
@@ -106,6 +109,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     @Override
     public void read(long offset, ByteBuffer dst) {
         checkRange(offset, dst.remaining());
+        readBytes.inc(dst.remaining());
         while (dst.hasRemaining()) {
             long block = offset / blockSize;
             int within = (int) (offset % blockSize);
@@ -152,6 +156,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     public void write(long offset, ByteBuffer src) {
         checkRange(offset, src.remaining());
         checkFenced();
+        writeBytes.inc(src.remaining());
         cutLock.readLock().lock();
         try {
             while (src.hasRemaining()) {

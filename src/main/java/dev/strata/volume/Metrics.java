@@ -16,7 +16,20 @@ final class Metrics {
     private static final Counter UPLOAD_FAILURES = Counter.builder().name("strata_upload_failures_total")
             .help("Upload cycles that failed (retried after a backoff)").labelNames("volume").register();
 
+    private static final Counter IO = Counter.builder().name("strata_volume_io_bytes_total")
+            .help("Bytes read and written by the block device of an attached volume").labelNames("volume", "op").register();
+    private static final Counter CLEAN_CACHE = Counter.builder().name("strata_clean_cache_lookups_total")
+            .help("Blocks looked up in the node's clean cache (blocks read from the bucket), by result").labelNames("result").register();
+
     private Metrics() {}
+
+    static io.prometheus.metrics.core.datapoints.CounterDataPoint io(String volume, String op) {
+        return IO.labelValues(volume, op);
+    }
+
+    static void cleanCache(boolean hit) {
+        CLEAN_CACHE.labelValues(hit ? "hit" : "miss").inc();
+    }
 
     static void uploadedBytes(long n) {
         UPLOADED.inc(n);
@@ -33,6 +46,8 @@ final class Metrics {
     }
 
     static void forget(String volume) {
+        IO.remove(volume, "read");
+        IO.remove(volume, "write");
         LAG.remove(volume);
         FENCED.remove(volume);
         DIRTY.remove(volume);

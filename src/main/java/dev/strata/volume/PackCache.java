@@ -74,9 +74,11 @@ public final class PackCache {
             byte[] cached = blocks.get(key);
             if (cached != null) {
                 hits++;
+                Metrics.cleanCache(true);
                 return cached;
             }
             misses++;
+            Metrics.cleanCache(false);
         }
         PackFormat.Index index = index(pool, at.chunk(), at.pack(), blocksPerChunk);
         List<PackFormat.Entry> run = readahead(index, at.entry());

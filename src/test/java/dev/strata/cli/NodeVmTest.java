@@ -46,6 +46,7 @@ import org.junit.jupiter.api.Test;
  * moved between nodes, expanded; a node plugin killed with -9 recovers only its local map.
  */
 @Tag("vm")
+@Tag("vm-node")
 class NodeVmTest {
     static final long MIB = 1L << 20;
 
@@ -100,18 +101,21 @@ class NodeVmTest {
         Path deps = Path.of("target/test-classpath.txt");
         String cp = Files.exists(deps) ? "target/classes:" + Files.readString(deps).trim() : System.getProperty("java.class.path");
         Files.createDirectories(state);
+        // server logs go to the checkout (shared with the host), so a failed guest run can be read afterwards
+        Path logs = Files.createDirectories(Path.of("target/vm-logs"));
+        Path log = logs.resolve(node + "-" + System.currentTimeMillis() + ".log");
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx384m", "-cp", cp,
                 Main.class.getName(), "serve", "--store", bucket.toUri().toString(), "--state-dir", state.toString(),
                 "--node-id", node, "--kubelet-dir", kubelet.toString(), "--agent-listen", "127.0.0.1:0",
                 "--agent-token-file", tokenFile.toString()));
         if (metricsPort > 0) cmd.addAll(List.of("--metrics-port", Integer.toString(metricsPort)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(state.resolve("server.log").toFile())).start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         servers.add(p);
         Path socket = state.resolve("csi.sock");
         long deadline = System.currentTimeMillis() + 180_000;
         while (true) {
-            if (!p.isAlive()) throw new AssertionError(node + " exited:\n" + Files.readString(state.resolve("server.log")));
+            if (!p.isAlive()) throw new AssertionError(node + " exited:\n" + Files.readString(log));
             if (Files.exists(socket)) {
                 try (CsiClient probe = new CsiClient(socket)) {
                     if (probe.identity.probe(ProbeRequest.getDefaultInstance()).getReady().getValue()) return p;
@@ -119,7 +123,13 @@ class NodeVmTest {
                     // not yet
                 }
             }
-            if (System.currentTimeMillis() > deadline) throw new AssertionError(node + " did not become ready");
+            if (System.currentTimeMillis() > deadline) {
+                new ProcessBuilder("kill", "-QUIT", Long.toString(p.pid())).start().waitFor(); // a thread dump into the log
+                Thread.sleep(2000);
+                String text = Files.readString(log);
+                throw new AssertionError(node + " did not become ready; its log (" + log + ") ends:\n"
+                        + text.substring(Math.max(0, text.length() - 20000)));
+            }
             Thread.sleep(500);
         }
     }
