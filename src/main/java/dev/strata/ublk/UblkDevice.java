@@ -78,8 +78,10 @@ public final class UblkDevice {
     }
 
     private void serve(BlockTarget target, int nrQueues, int depth) {
+        // each queue on the least loaded worker: devices spread over the pool instead of all
+        // landing on worker 0, so one slow volume does not hold up the others' queues
         for (int q = 0; q < nrQueues; q++)
-            queues.add(pool.assign(new UblkQueue(cdevFd, q, depth, MAX_IO_BYTES, target), q % pool.size()));
+            queues.add(pool.assign(new UblkQueue(cdevFd, q, depth, MAX_IO_BYTES, target)));
     }
 
     private static int openCdev(Syscalls sys, Arena arena, int devId) {

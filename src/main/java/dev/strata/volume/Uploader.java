@@ -209,18 +209,23 @@ final class Uploader {
         Manifest top = v.registry.bucket().readManifest(Layout.inPool(v.pool, ref.key()));
         List<Manifest> chain = new ArrayList<>(v.chain);
         chain.set(0, top);
+        // Lock order: writers hold cutLock (read) and then take the log's monitor to append, so
+        // the cut lock must never be awaited while holding the log's monitor (that deadlocked a
+        // ublk queue thread against this one). The checkpoint is derived from the block states
+        // under the log's monitor alone: a write landing between the two steps is in the states
+        // (and at worst logged twice), so nothing is lost.
+        v.cutLock.writeLock().lock();
+        try {
+            v.committedSeq = freeze.cut;
+            v.committed = ref;
+            v.chain = List.copyOf(chain);
+            long dirty = v.states.dirty(freeze.cut, Long.MAX_VALUE).size();
+            dirtyCount.set(dirty);
+            firstDirtyMillis = dirty > 0 ? v.clock.millis() : 0;
+        } finally {
+            v.cutLock.writeLock().unlock();
+        }
         synchronized (v.log_) {
-            v.cutLock.writeLock().lock();
-            try {
-                v.committedSeq = freeze.cut;
-                v.committed = ref;
-                v.chain = List.copyOf(chain);
-                long dirty = v.states.dirty(freeze.cut, Long.MAX_VALUE).size();
-                dirtyCount.set(dirty);
-                firstDirtyMillis = dirty > 0 ? v.clock.millis() : 0;
-            } finally {
-                v.cutLock.writeLock().unlock();
-            }
             checkpoint(freeze.cut, ref.number());
         }
         log.atDebug().setMessage("committed").addKeyValue("volume", v.name.value())
