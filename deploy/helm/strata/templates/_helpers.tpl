@@ -1,3 +1,6 @@
+{{/* The CSI driver name: what the plugin reports in GetPluginInfo (IdentityService.DRIVER_NAME). */}}
+{{- define "strata.driverName" -}}csi.strata.dev{{- end -}}
+
 {{- define "strata.name" -}}strata{{- end -}}
 
 {{- define "strata.labels" -}}

@@ -85,7 +85,11 @@ class AgentTest {
     }
 
     String rawCut(String volume, String presented) {
-        ManagedChannel ch = NettyChannelBuilder.forTarget(address()).usePlaintext().build();
+        return rawCut(agent.port(), volume, presented);
+    }
+
+    static String rawCut(int port, String volume, String presented) {
+        ManagedChannel ch = NettyChannelBuilder.forTarget("127.0.0.1:" + port).usePlaintext().build();
         try {
             var stub = NodeAgentGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
             if (presented != null) {
@@ -169,5 +173,29 @@ class AgentTest {
         assertFalse(token.matches(null));
         assertFalse(token.toString().contains("s3cret"));
         assertEquals(64, AgentToken.random().reveal().length());
+    }
+
+    @Test
+    void aRotatedTokenFileTakesEffectWithoutARestart() throws Exception {
+        java.nio.file.Path file = state.resolve("agent-token");
+        java.nio.file.Files.writeString(file, "first-token-first-token");
+        TokenFile source = new TokenFile(file);
+        try (AgentServer rotating = AgentServer.start("127.0.0.1", 0, false, source, null, volumes)) {
+            // an authenticated call for a volume this node does not hold answers NOT_FOUND
+            StatusRuntimeException ok = assertThrows(StatusRuntimeException.class,
+                    () -> rawCut(rotating.port(), "not-held", "Bearer first-token-first-token"));
+            assertEquals(Status.Code.NOT_FOUND, ok.getStatus().getCode());
+            java.nio.file.Files.writeString(file, "second-token-second-token");
+            java.nio.file.Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+            assertEquals(Status.Code.UNAUTHENTICATED, assertThrows(StatusRuntimeException.class,
+                    () -> rawCut(rotating.port(), "not-held", "Bearer first-token-first-token")).getStatus().getCode());
+            assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class,
+                    () -> rawCut(rotating.port(), "not-held", "Bearer second-token-second-token")).getStatus().getCode());
+            java.nio.file.Files.writeString(file, "short");
+            java.nio.file.Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 10000));
+            assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class,
+                    () -> rawCut(rotating.port(), "not-held", "Bearer second-token-second-token")).getStatus().getCode(),
+                    "an invalid new token keeps the last good one");
+        }
     }
 }

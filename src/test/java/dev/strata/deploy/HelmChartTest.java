@@ -85,20 +85,20 @@ class HelmChartTest {
         assertEquals(Set.of("CSIDriver", "ServiceAccount", "Deployment", "DaemonSet", "ClusterRole", "ClusterRoleBinding", "Role",
                 "RoleBinding", "Secret", "StorageClass", "VolumeSnapshotClass"), kinds);
         CSIDriver driver = of(objects, CSIDriver.class).getFirst();
-        assertEquals("strata.dev", driver.getMetadata().getName());
+        assertEquals(dev.strata.csi.IdentityService.DRIVER_NAME, driver.getMetadata().getName(), "the name the plugin reports");
         assertTrue(driver.getSpec().getAttachRequired());
         assertFalse(driver.getSpec().getPodInfoOnMount());
         assertEquals("File", driver.getSpec().getFsGroupPolicy());
         assertTrue(driver.getSpec().getSeLinuxMount());
         GenericKubernetesResource vsc = of(objects, GenericKubernetesResource.class).stream()
                 .filter(o -> o.getKind().equals("VolumeSnapshotClass")).findFirst().orElseThrow();
-        assertEquals("strata.dev", vsc.getAdditionalProperties().get("driver"));
+        assertEquals(dev.strata.csi.IdentityService.DRIVER_NAME, vsc.getAdditionalProperties().get("driver"));
     }
 
     @Test
     void theStorageClassParametersAreOnesStrataAccepts() {
         for (StorageClass sc : of(parse(render(Map.of())), StorageClass.class)) {
-            assertEquals("strata.dev", sc.getProvisioner());
+            assertEquals(dev.strata.csi.IdentityService.DRIVER_NAME, sc.getProvisioner());
             assertTrue(sc.getAllowVolumeExpansion());
             VolumeParameters.parse(sc.getParameters()); // throws on an unknown key or a bad value
         }

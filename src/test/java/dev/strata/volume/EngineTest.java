@@ -250,11 +250,12 @@ class EngineTest {
     @Test
     void concurrentWritesAndCommitsNeverDeadlock() throws Exception {
         create("busy", 64 * MIB, null);
-        try (AttachedVolume v = attach("busy", "a", "cache-busy")) {
+        AttachedVolume v = attach("busy", "a", "cache-busy");
+        {
             java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
             java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.concurrent.atomic.AtomicLong cuts = new java.util.concurrent.atomic.AtomicLong();
-            Thread cutter = Thread.ofPlatform().start(() -> {
+            Thread cutter = Thread.ofPlatform().daemon().start(() -> {
                 while (!stop.get()) {
                     v.cut();
                     cuts.incrementAndGet();
@@ -263,7 +264,7 @@ class EngineTest {
             java.util.List<Thread> writers = new java.util.ArrayList<>();
             for (int w = 0; w < 3; w++) {
                 int seed = w;
-                writers.add(Thread.ofPlatform().start(() -> {
+                writers.add(Thread.ofPlatform().daemon().start(() -> {
                     Random r = new Random(seed);
                     for (int i = 0; i < 3000; i++) {
                         long offset = (long) r.nextInt(64 * 256) * 4096;
@@ -284,6 +285,7 @@ class EngineTest {
                         for (java.lang.management.ThreadInfo info : threads.dumpAllThreads(true, true))
                             if (info.getThreadName().startsWith("Thread-") || info.getThreadName().contains("upload")) dump.append(info);
                         stop.set(true);
+                        // not closed: closing would wait on the very locks that are stuck
                         throw new AssertionError("writers and commits stopped making progress:\n" + dump);
                     }
                 }
@@ -293,6 +295,7 @@ class EngineTest {
             assertTrue(cuts.get() > 1, "commits ran while writing: " + cuts.get());
             v.drain();
             assertEquals(0, v.dirtyBlocks());
+            v.close();
         }
     }
 }
