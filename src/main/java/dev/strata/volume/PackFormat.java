@@ -171,6 +171,9 @@ public final class PackFormat {
 
     /** Restores one block from its stored bytes, verifying its checksum. */
     public static byte[] decodeBlock(Entry e, byte[] stored, int storedOffset, String what) {
+        int needed = e.isDeflated() ? e.storedLength() : e.rawLength();
+        if (storedOffset < 0 || needed < 0 || (long) storedOffset + needed > stored.length)
+            throw corrupt(what, "block " + e.block() + " lies past the " + stored.length + " bytes read (a truncated pack?)");
         byte[] raw = new byte[e.rawLength()];
         if (!e.isDeflated()) {
             System.arraycopy(stored, storedOffset, raw, 0, e.rawLength());
