@@ -22,7 +22,16 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code;
+        try {
+            code = run(args);
+        } catch (Throwable t) {
+            // an Error escapes picocli's handler: still exit, never linger with server threads up
+            System.err.println("strata: fatal: " + t);
+            t.printStackTrace();
+            code = Failures.INTERNAL;
+        }
+        System.exit(code);
     }
 
     /** Runs the command line and returns its exit code (tests call this). */

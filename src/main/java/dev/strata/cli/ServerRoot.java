@@ -150,7 +150,9 @@ final class ServerRoot implements AutoCloseable {
                     .addKeyValue("controller", parts.controller()).addKeyValue("node", volumes != null)
                     .addKeyValue("recovered", recovered.size()).log();
             return new ServerRoot(opened.reversed(), server, volumes, agent, recovered);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // whatever failed (even a linkage error), close what was opened: a half-started
+            // server must not linger with its socket and agent up
             for (AutoCloseable c : opened.reversed()) closeQuietly(c);
             throw e;
         }

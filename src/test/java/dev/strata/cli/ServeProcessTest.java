@@ -20,10 +20,15 @@ class ServeProcessTest {
     @Test
     void serveAnswersOnItsSocketAndStopsOnSigterm() throws Exception {
         Path socket = state.resolve("csi.sock");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process serve = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        int metricsPort;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            metricsPort = free.getLocalPort();
+        }
+        Process serve = new ProcessBuilder(List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), Main.class.getName(), "serve", "--state-dir", state.toString(),
-                "--node-id", "test-node")).redirectErrorStream(true).redirectOutput(state.resolve("serve.log").toFile()).start();
+                "--node-id", "test-node", "--no-node", "--metrics-port", Integer.toString(metricsPort)))
+                .redirectErrorStream(true).redirectOutput(state.resolve("serve.log").toFile()).start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!Files.exists(socket) && System.nanoTime() < deadline && serve.isAlive()) Thread.sleep(100);
@@ -36,6 +41,14 @@ class ServeProcessTest {
             }
             assertTrue(Files.exists(state.resolve("bucket/objects/volumes/from-a-process/volume.json~")),
                     "the embedded store is under the state dir");
+            var http = java.net.http.HttpClient.newHttpClient();
+            String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains("strata_csi_rpc_total") && metrics.contains("strata_store_requests_total"),
+                    "the metrics endpoint serves Strata's metrics:\n" + metrics.substring(0, Math.min(2000, metrics.length()))
+                            + "\n" + Files.readString(state.resolve("serve.log")));
+            assertEquals(200, http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPort + "/-/healthy")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
         } finally {
             serve.destroy();
             assertTrue(serve.waitFor(30, TimeUnit.SECONDS), "SIGTERM stops strata serve");
