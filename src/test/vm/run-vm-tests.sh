@@ -51,6 +51,7 @@ fi
 # The test classpath, built on the host (the guest is 8-12x slower at JVM work).
 ./mvnw -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt \
   -Dmdep.includeScope=test >/dev/null
+./mvnw -B -q dependency:build-classpath -Dmdep.outputFile=target/runtime-classpath.txt -DincludeScope=runtime >/dev/null
 console=$( (find "$HOME/.m2/repository/org/junit/platform/junit-platform-console-standalone" -name '*.jar' 2>/dev/null || true) | sort -V | tail -1)
 if [ -z "$console" ]; then
   ./mvnw -B -q dependency:get -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.4 >/dev/null
@@ -111,7 +112,7 @@ cpu=${STRATA_VM_CPU:-max}
 smp=${STRATA_VM_SMP:-1}
 echo "vm: booting $(cat "$kdir/version") under qemu (tcg)"
 log="target/vm-console.log"
-timeout "${STRATA_VM_TIMEOUT:-1200}" qemu-system-x86_64 -accel tcg -M q35 -cpu "$cpu" -m 4G -smp "$smp" \
+timeout "${STRATA_VM_TIMEOUT:-3000}" qemu-system-x86_64 -accel tcg -M q35 -cpu "$cpu" -m 4G -smp "$smp" \
   -nodefaults -display none -serial stdio -no-reboot \
   -kernel "$kdir/vmlinuz" -initrd "$cache/initramfs.gz" -append "console=ttyS0 panic=-1 quiet" \
   -fsdev local,id=hostroot,path=/,readonly=on,security_model=none,multidevs=remap \
