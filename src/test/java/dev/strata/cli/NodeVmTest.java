@@ -44,8 +44,9 @@ import org.junit.jupiter.api.Test;
  * guest of src/test/vm/run-vm-tests.sh): two node processes share one bucket; volumes are
  * formatted, mounted, written, snapshotted (in-process and through the node agent), cloned,
  * moved between nodes, expanded; a node plugin killed with -9 recovers only its local map.
+ * About 15 minutes under TCG, so its own tag: {@code STRATA_VM_TAGS=vm-node}, or
+ * {@code STRATA_VM_TESTS=all bin/test}.
  */
-@Tag("vm")
 @Tag("vm-node")
 class NodeVmTest {
     static final long MIB = 1L << 20;
