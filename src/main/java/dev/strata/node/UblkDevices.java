@@ -166,6 +166,10 @@ public final class UblkDevices implements Devices {
 
     /** Serves a fenced volume's leftover device only to take it down: every I/O fails. */
     private static final BlockTarget FAILING = new BlockTarget() {
+        private static VolumeException.Fenced fenced() {
+            return new VolumeException.Fenced("the volume was fenced while this node was down");
+        }
+
         @Override
         public long sizeBytes() {
             return 0;
@@ -173,27 +177,27 @@ public final class UblkDevices implements Devices {
 
         @Override
         public void read(long offset, ByteBuffer dst) {
-            throw new VolumeException.Fenced("the volume was fenced while this node was down");
+            throw fenced();
         }
 
         @Override
         public void write(long offset, ByteBuffer src) {
-            throw new VolumeException.Fenced("the volume was fenced while this node was down");
+            throw fenced();
         }
 
         @Override
         public void flush() {
-            throw new VolumeException.Fenced("the volume was fenced while this node was down");
+            throw fenced();
         }
 
         @Override
         public void discard(long offset, long length) {
-            throw new VolumeException.Fenced("the volume was fenced while this node was down");
+            throw fenced();
         }
 
         @Override
         public void writeZeroes(long offset, long length) {
-            throw new VolumeException.Fenced("the volume was fenced while this node was down");
+            throw fenced();
         }
     };
 }

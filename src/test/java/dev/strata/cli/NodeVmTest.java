@@ -337,7 +337,7 @@ class NodeVmTest {
         }
         run("dmesg", "-C");
         Process fio = new ProcessBuilder("fio", "--name=across-kill", "--directory=" + target(vols.getFirst()), "--rw=randwrite",
-                "--bs=4k", "--size=16m", "--ioengine=psync", "--fsync=16", "--verify=crc32c", "--do_verify=1", "--randseed=5")
+                "--bs=4k", "--size=16m", "--ioengine=psync", "--fsync=16", "--verify=crc32c", "--do_verify=1", "--randseed=5", "--verify_state_save=0")
                 .redirectErrorStream(true).start();
         Thread.sleep(3000);
         first.destroyForcibly().waitFor();
