@@ -82,7 +82,7 @@ public final class NodeStageBench {
             run("losetup", "-d", dev);
         }
         BenchReport.write("node-stage", """
-                ## NodeStage of a 10 GiB image fork (QEMU guest, real ublk)
+                ### NodeStage of a 10 GiB image fork (issue 6; QEMU guest, real ublk)
 
                 `STRATA_VM_MAIN=dev.strata.cli.NodeStageBench src/test/vm/run-vm-tests.sh` — time from
                 CreateVolume(`from: image:golden`, a formatted 10 GiB image) through ControllerPublish

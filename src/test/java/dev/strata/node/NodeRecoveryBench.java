@@ -68,7 +68,7 @@ public final class NodeRecoveryBench {
             devices.detachAll();
         }
         BenchReport.write("node-recovery", """
-                ## Node boot recovery vs bucket size
+                ### Node boot recovery vs bucket size (issue 6)
 
                 `bench/node-recovery.sh` — a node with **3 volumes in its local map** restarts (boot
                 recovery: epoch checks, engine re-attach, device resume) over a bucket holding more
