@@ -324,11 +324,16 @@ public final class NodeVolumes implements AutoCloseable {
             mounts.unmount(stagingPath);
             Held h = held.get(name.value());
             if (h == null) {
-                map.get(name).ifPresent(e -> {
-                    if (e.devId() >= 0) devices.discard(e.devId());
-                    map.remove(name);
-                });
-                return;
+                LocalMap.Entry e = map.get(name).orElse(null);
+                if (e == null) return;
+                Optional<String> revoked = revokedReason(e);
+                if (revoked.isPresent()) {
+                    drop(e, revoked.get()); // its writes belong to no one now
+                    return;
+                }
+                // in the map but not attached (recovery failed at boot): attach it now so its
+                // unuploaded writes are drained below, never dropped with the entry
+                h = reattach(e, new boolean[1]);
             }
             if (h.volume().health().fenced() == null) h.volume().drain();
             else log.atWarn().setMessage("unstaging a fenced volume: its unuploaded writes are discarded")
@@ -416,8 +421,8 @@ public final class NodeVolumes implements AutoCloseable {
         if (!Files.exists(path)) throw new VolumeException.NotFound("volume path " + path + " does not exist");
         boolean block = h.entry().access() == LocalMap.Access.BLOCK;
         Filesystems.Usage usage = block ? null : Filesystems.usage(path);
-        long rpo = EngineOptions.of(VolumeParameters.parse(registry.resolve(name).parameters())).rpo().toMillis();
-        return new Stats(block, h.volume().sizeBytes(), usage, h.volume().health(), rpo);
+        // no bucket request here: stats must still answer (and say why) when the bucket is unreachable
+        return new Stats(block, h.volume().sizeBytes(), usage, h.volume().health(), h.volume().rpo().toMillis());
     }
 
     /** Grows device and filesystem to the volume's recorded size (ControllerExpand ran first). Returns the new size. */

@@ -307,6 +307,11 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         return states.dirty(committedSeq, Long.MAX_VALUE).size();
     }
 
+    /** The recovery point objective this volume uploads within. */
+    public java.time.Duration rpo() {
+        return options.rpo();
+    }
+
     /** Health as a node reports it (VolumeCondition). */
     public Health health() {
         return new Health(fencedReason, uploader.lastError(), uploader.lagMillis());

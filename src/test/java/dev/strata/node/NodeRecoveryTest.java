@@ -146,4 +146,17 @@ class NodeRecoveryTest {
         assertEquals(smallLists, bigLists);
         assertTrue(big <= 3 * 12, "a handful of requests per local volume, got " + big);
     }
+
+    @Test
+    void unstagingAnEntryThatWasNotRecoveredAttachesItFirstSoNothingIsDropped() {
+        NodeVolumes first = node();
+        stage(first, "a", LocalMap.Access.BLOCK);
+        first.close();
+        open = node(); // recovery not run (as when it failed at boot): the entry is mapped, not held
+        int before = devices.recovered.get();
+        open.unstage(new VolumeName("a"), kubelet.resolve("a"));
+        assertEquals(before + 1, devices.recovered.get(), "the device was resumed to be drained and removed");
+        assertEquals(List.of(), open.localMap().entries());
+        assertEquals(List.of(), open.heldVolumes());
+    }
 }
