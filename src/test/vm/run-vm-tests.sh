@@ -96,6 +96,8 @@ mount -t tmpfs tmpfs /mnt/root/tmp
 mount -t tmpfs tmpfs /mnt/root/run
 mount -t proc proc /mnt/root/proc; mount -t sysfs sys /mnt/root/sys; mount -t devtmpfs dev /mnt/root/dev
 mkdir -p /mnt/root/dev/pts /mnt/root/dev/shm; mount -t devpts devpts /mnt/root/dev/pts; mount -t tmpfs tmpfs /mnt/root/dev/shm
+# a checkout under /tmp or /run sits on the guest's fresh tmpfs: make its mount point there
+mkdir -p /mnt/root$here 2>/dev/null || true
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=262144 checkout /mnt/root$here
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 hostname strata-vm
