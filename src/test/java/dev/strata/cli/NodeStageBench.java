@@ -87,8 +87,8 @@ public final class NodeStageBench {
                 `STRATA_VM_MAIN=dev.strata.cli.NodeStageBench src/test/vm/run-vm-tests.sh` — time from
                 CreateVolume(`from: image:golden`, a formatted 10 GiB image) through ControllerPublish
                 and NodeStage to a mounted ext4, in one `strata` process with the embedded store, in
-                the TCG guest (one emulated vCPU: absolute numbers are ~10× a real machine; compare
-                the rows). Median / p90 of %d runs.
+                the TCG guest (one emulated vCPU: absolute numbers are far above a real machine's;
+                compare the rows). Median / p90 of %d runs.
 
                 | what | ms (median / p90) |
                 |---|---:|
@@ -96,7 +96,9 @@ public final class NodeStageBench {
                 | Strata: fork of the 10 GiB image + publish + stage (attach, ublk device, mount) | %s |
                 | Strata: blank 10 GiB volume + publish + stage (includes mkfs.ext4) | %s |
 
-                The fork copies one manifest (O(1)); staging reads only the blocks mount touches.
+                The fork copies one manifest (O(1)); staging reads only the blocks mount touches. It is
+not yet as fast as mounting a local image: the gap is device creation, engine attach and
+JVM work, all emulated here.
                 """.formatted(rounds, BenchReport.ms(loop), BenchReport.ms(fork), BenchReport.ms(blank)));
     }
 
