@@ -97,8 +97,8 @@ public final class NodeStageBench {
                 | Strata: blank 10 GiB volume + publish + stage (includes mkfs.ext4) | %s |
 
                 The fork copies one manifest (O(1)); staging reads only the blocks mount touches. It is
-not yet as fast as mounting a local image; how the gap splits between device creation,
-engine attach and JVM work (all emulated here) is not yet measured.
+                not yet as fast as mounting a local image; how the gap splits between device creation,
+                engine attach and JVM work (all emulated here) is not yet measured.
                 """.formatted(rounds, BenchReport.ms(loop), BenchReport.ms(fork), BenchReport.ms(blank)));
     }
 
