@@ -198,4 +198,33 @@ class AgentTest {
                     "an invalid new token keeps the last good one");
         }
     }
+
+    @Test
+    void overTlsTheControllerCutsWithTheCaAndPlaintextIsRefused() throws Exception {
+        // a self-signed certificate for 127.0.0.1, made by the openssl command line
+        java.nio.file.Path cert = state.resolve("agent.crt"), key = state.resolve("agent.key");
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-nodes", "-days", "1", "-subj", "/CN=strata-agent", "-addext", "subjectAltName=IP:127.0.0.1",
+                "-keyout", key.toString(), "-out", cert.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+        java.nio.file.Path pkcs8 = state.resolve("agent.pk8");
+        Process q = new ProcessBuilder("openssl", "pkcs8", "-topk8", "-nocrypt", "-in", key.toString(), "-out", pkcs8.toString())
+                .redirectErrorStream(true).start();
+        String out2 = new String(q.getInputStream().readAllBytes());
+        assertEquals(0, q.waitFor(), out2);
+
+        VolumeRecord r = held("tls-vol", true);
+        try (AgentServer tls = AgentServer.start("127.0.0.1", 0, false, token, new AgentServer.Tls(cert.toFile(), pkcs8.toFile()), volumes)) {
+            VolumeRecord atTls = r.withOwner(new dev.strata.volume.Owner(NODE.value(), r.owner().epoch(), "127.0.0.1:" + tls.port(), false),
+                    r.owner().epoch());
+            try (AgentLiveCut client = new AgentLiveCut(token, cert.toFile(), x -> AgentLiveCut.NOT_LOCAL)) {
+                String key1 = client.cut(atTls);
+                assertTrue(store.head(Layout.inPool(r.poolId(), key1)).isPresent(), "cut over TLS: " + key1);
+            }
+            try (AgentLiveCut plaintext = new AgentLiveCut(token, null, x -> AgentLiveCut.NOT_LOCAL)) {
+                assertThrows(VolumeException.Unavailable.class, () -> plaintext.cut(atTls), "a plaintext client cannot talk to a TLS agent");
+            }
+        }
+    }
 }
