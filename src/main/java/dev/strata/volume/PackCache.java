@@ -53,6 +53,13 @@ public final class PackCache {
         return null;
     }
 
+    /** Records a pack's index known without reading it (a pack this node just uploaded). */
+    void remember(PackId id, PackFormat.Index index) {
+        synchronized (indexes) {
+            indexes.put(id, index);
+        }
+    }
+
     PackFormat.Index index(PoolId pool, int chunk, PackId id, int blocksPerChunk) {
         synchronized (indexes) {
             PackFormat.Index cached = indexes.get(id);

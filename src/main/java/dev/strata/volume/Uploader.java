@@ -157,6 +157,9 @@ final class Uploader {
                     }
                     PackFormat.Encoded pack = PackFormat.encode(chunk, v.blockSize, indexes, contents);
                     put(chunk, pack);
+                    // this node knows the pack's index already: later reads and read-modify-writes
+                    // in this chunk must not need the bucket for it (they failed during outages)
+                    v.packs.remember(pack.id(), PackFormat.decodeIndex(pack.bytes(), pack.id().hex()));
                     synchronized (ids) {
                         ids.set(slot, pack.id());
                     }

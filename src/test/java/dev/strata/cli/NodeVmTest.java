@@ -98,29 +98,34 @@ class NodeVmTest {
     }
 
     Process serve(String node, Path state, int metricsPort) throws Exception {
+        List<String> args = new ArrayList<>(List.of("serve", "--store", bucket.toUri().toString(), "--state-dir", state.toString(),
+                "--node-id", node, "--kubelet-dir", kubelet.toString(), "--agent-listen", "127.0.0.1:0",
+                "--agent-token-file", tokenFile.toString()));
+        if (metricsPort > 0) args.addAll(List.of("--metrics-port", Integer.toString(metricsPort)));
+        return launch(args, node, state.resolve("csi.sock"), servers);
+    }
+
+    /** Starts {@code strata ARGS} as its own JVM and waits until its CSI socket answers Probe as ready. */
+    static Process launch(List<String> strataArgs, String name, Path socket, List<Process> track) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         // the runtime classpath only (written by the harness): fewer jars to search over 9p
         Path runtime = Path.of("target/runtime-classpath.txt"), deps = Path.of("target/test-classpath.txt");
         String cp = Files.exists(runtime) ? "target/classes:" + Files.readString(runtime).trim()
                 : Files.exists(deps) ? "target/classes:" + Files.readString(deps).trim() : System.getProperty("java.class.path");
-        Files.createDirectories(state);
+        Files.createDirectories(socket.getParent());
         // server logs go to the checkout (shared with the host), so a failed guest run can be read afterwards
         Path logs = Files.createDirectories(Path.of("target/vm-logs"));
-        Path log = logs.resolve(node + "-" + System.currentTimeMillis() + ".log");
+        Path log = logs.resolve(name + "-" + System.currentTimeMillis() + ".log");
         // C1 only and the serial collector: under TCG a JVM spends minutes of CPU in C2 and class loading
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx384m",
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", cp,
-                Main.class.getName(), "serve", "--store", bucket.toUri().toString(), "--state-dir", state.toString(),
-                "--node-id", node, "--kubelet-dir", kubelet.toString(), "--agent-listen", "127.0.0.1:0",
-                "--agent-token-file", tokenFile.toString()));
-        if (metricsPort > 0) cmd.addAll(List.of("--metrics-port", Integer.toString(metricsPort)));
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", cp, Main.class.getName()));
+        cmd.addAll(strataArgs);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        servers.add(p);
-        Path socket = state.resolve("csi.sock");
+        track.add(p);
         long deadline = System.currentTimeMillis() + 900_000; // a JVM starts in minutes under TCG, not seconds
         while (true) {
-            if (!p.isAlive()) throw new AssertionError(node + " exited:\n" + Files.readString(log));
+            if (!p.isAlive()) throw new AssertionError(name + " exited:\n" + Files.readString(log));
             if (Files.exists(socket)) {
                 try (CsiClient probe = new CsiClient(socket)) {
                     if (probe.identity.probe(ProbeRequest.getDefaultInstance()).getReady().getValue()) return p;
@@ -132,7 +137,7 @@ class NodeVmTest {
                 new ProcessBuilder("kill", "-QUIT", Long.toString(p.pid())).start().waitFor(); // a thread dump into the log
                 Thread.sleep(2000);
                 String text = Files.readString(log);
-                throw new AssertionError(node + " did not become ready; its log (" + log + ") ends:\n"
+                throw new AssertionError(name + " did not become ready; its log (" + log + ") ends:\n"
                         + text.substring(Math.max(0, text.length() - 20000)));
             }
             Thread.sleep(500);

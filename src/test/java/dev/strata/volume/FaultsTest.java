@@ -20,6 +20,7 @@ import java.util.Random;
 import org.gaul.s3proxy.junit.S3ProxyExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -83,6 +84,39 @@ class FaultsTest {
                 System.arraycopy(data(1), 0, expected, 0, 65536);
                 System.arraycopy(data(2), 0, expected, 65536, 65536);
                 assertArrayEquals(expected, all.array());
+            }
+        }
+    }
+
+    /**
+     * Regression (found by the QEMU faults run): during a bucket outage a small write into a
+     * chunk this node had uploaded failed with EIO, because finding out whether the block lay in
+     * one of the chunk's packs needed the pack's index from the bucket. The uploader now keeps
+     * the index of every pack it uploads, so such writes need no bucket read.
+     */
+    @Test
+    void smallWritesIntoChunksThisNodeUploadedNeedNoBucketDuringAnOutage() throws Exception {
+        S3Config direct = S3Server.freshBucket(PROXY);
+        try (FaultyProxy proxy = new FaultyProxy(PROXY.getUri());
+             S3ObjectStore viaProxy = S3ObjectStore.open(new S3Config(direct.bucket(), direct.prefix(), proxy.uri(),
+                     direct.region(), true, S3Server.ACCESS, S3Server.SECRET))) {
+            Registry registry = new Registry(viaProxy, Clock.systemUTC());
+            registry.create(new CreateSpec(new VolumeName("o"), "o", 16 << 20, 0, FromRef.BLANK, Map.of()));
+            long epoch = registry.ownership().grant(new VolumeName("o"), new NodeId("n"), false, null).owner().epoch();
+            try (AttachedVolume v = AttachedVolume.attach(registry, new PackCache(viaProxy, 1 << 20), new VolumeName("o"), epoch,
+                    tmp.resolve("o"), MANUAL, Clock.systemUTC())) {
+                v.write(0, ByteBuffer.wrap(data(3)));      // block 0 of chunk 0
+                v.drain();                                   // uploaded: chunk 0 now has a pack
+                proxy.mode(FaultyProxy.Mode.ERROR_503);
+                byte[] small = new byte[4096];
+                java.util.Arrays.fill(small, (byte) 9);
+                v.write(5 * 65536 + 4096, ByteBuffer.wrap(small)); // a sub-block write to an absent block of chunk 0
+                v.flush();
+                ByteBuffer back = ByteBuffer.allocate(4096);
+                v.read(5 * 65536 + 4096, back);
+                assertArrayEquals(small, back.array());
+                proxy.mode(FaultyProxy.Mode.PASS);
+                v.drain();
             }
         }
     }
