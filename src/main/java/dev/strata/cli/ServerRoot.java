@@ -58,16 +58,11 @@ final class ServerRoot implements AutoCloseable {
 
     private final List<AutoCloseable> closeInOrder;
     private final CsiServer server;
-    private final NodeVolumes nodeVolumes;
-    private final AgentServer agent;
     private final List<NodeVolumes.Recovered> recovered;
 
-    private ServerRoot(List<AutoCloseable> closeInOrder, CsiServer server, NodeVolumes nodeVolumes, AgentServer agent,
-                       List<NodeVolumes.Recovered> recovered) {
+    private ServerRoot(List<AutoCloseable> closeInOrder, CsiServer server, List<NodeVolumes.Recovered> recovered) {
         this.closeInOrder = closeInOrder;
         this.server = server;
-        this.nodeVolumes = nodeVolumes;
-        this.agent = agent;
         this.recovered = recovered;
     }
 
@@ -149,7 +144,7 @@ final class ServerRoot implements AutoCloseable {
                     .addKeyValue("store", store.describe()).addKeyValue("socket", server.socket().toString())
                     .addKeyValue("controller", parts.controller()).addKeyValue("node", volumes != null)
                     .addKeyValue("recovered", recovered.size()).log();
-            return new ServerRoot(opened.reversed(), server, volumes, agent, recovered);
+            return new ServerRoot(opened.reversed(), server, recovered);
         } catch (RuntimeException | Error e) {
             // whatever failed (even a linkage error), close what was opened: a half-started
             // server must not linger with its socket and agent up
@@ -183,14 +178,6 @@ final class ServerRoot implements AutoCloseable {
 
     CsiServer server() {
         return server;
-    }
-
-    NodeVolumes nodeVolumes() {
-        return nodeVolumes;
-    }
-
-    AgentServer agent() {
-        return agent;
     }
 
     List<NodeVolumes.Recovered> recovered() {

@@ -42,8 +42,8 @@ public final class NodeVolumes implements AutoCloseable {
     public record StageRequest(VolumeName volume, long epoch, Path stagingPath, LocalMap.Access access, String fsType,
                                List<String> mountFlags, boolean readonly) {}
 
-    /** A held volume. */
-    record Held(LocalMap.Entry entry, AttachedVolume volume, Devices.Device device) {}
+    /** A held volume, with its record as of attaching (parameters, for formatting). */
+    record Held(LocalMap.Entry entry, VolumeRecord record, AttachedVolume volume, Devices.Device device) {}
 
     /** What boot recovery did with one local-map entry. */
     public record Recovered(String volume, Outcome outcome, String detail) {}
@@ -135,16 +135,17 @@ public final class NodeVolumes implements AutoCloseable {
         VolumeName name = entry.volumeName();
         ReentrantLock l = lock(name);
         try {
-            Optional<String> revoked = revokedReason(entry);
+            Optional<VolumeRecord> record = registry.find(name);
+            Optional<String> revoked = revokedReason(entry, record);
             if (revoked.isPresent()) {
                 drop(entry, revoked.get());
-                Outcome o = revoked.get().contains("deleted") ? Outcome.DROPPED_DELETED : Outcome.DROPPED_FENCED;
+                Outcome o = record.isEmpty() ? Outcome.DROPPED_DELETED : Outcome.DROPPED_FENCED;
                 return new Recovered(name.value(), o, revoked.get());
             }
-            boolean[] resumedOut = new boolean[1];
-            Held h = reattach(entry, resumedOut);
+            Reattached r = reattach(entry, record.get());
+            Held h = r.held();
             if (entry.access() == LocalMap.Access.MOUNT) mountStaging(h, null);
-            boolean resumed = resumedOut[0];
+            boolean resumed = r.resumed();
             log.atInfo().setMessage(resumed ? "volume recovered: device resumed" : "volume recovered: device re-added")
                     .addKeyValue("volume", name.value()).addKeyValue("devId", h.device().devId()).addKeyValue("epoch", entry.epoch()).log();
             return new Recovered(name.value(), resumed ? Outcome.RESUMED : Outcome.READDED, h.device().path());
@@ -158,8 +159,7 @@ public final class NodeVolumes implements AutoCloseable {
     }
 
     /** Why this entry must not be resurrected (deleted, or its epoch superseded), or empty. */
-    private Optional<String> revokedReason(LocalMap.Entry entry) {
-        Optional<VolumeRecord> record = registry.find(entry.volumeName());
+    private Optional<String> revokedReason(LocalMap.Entry entry, Optional<VolumeRecord> record) {
         if (record.isEmpty()) return Optional.of("the volume was deleted while this node was down");
         Owner owner = record.get().owner();
         if (owner == null || !owner.node().equals(node.value()) || owner.epoch() != entry.epoch())
@@ -181,29 +181,28 @@ public final class NodeVolumes implements AutoCloseable {
         map.remove(entry.volumeName());
     }
 
-    /** Attaches the engine and resumes (or re-adds: {@code resumed[0]} false) the device of a local-map entry. */
-    private Held reattach(LocalMap.Entry entry, boolean[] resumed) {
-        AttachedVolume volume = attachEngine(entry.volumeName(), entry.epoch());
+    /** What {@link #reattach} did: the held volume, and whether its old device was resumed (else re-added). */
+    private record Reattached(Held held, boolean resumed) {}
+
+    /** Attaches the engine and resumes (or re-adds) the device of a local-map entry. */
+    private Reattached reattach(LocalMap.Entry entry, VolumeRecord record) {
+        EngineOptions options = EngineOptions.of(VolumeParameters.parse(record.parameters()));
+        AttachedVolume volume = AttachedVolume.attach(registry, packs, entry.volumeName(), entry.epoch(), cacheDir(entry.volumeName()),
+                options, clock);
         try {
             Devices.Device device = entry.devId() < 0 ? null : devices.recover(entry.devId(), volume).orElse(null);
-            resumed[0] = device != null;
+            boolean resumed = device != null;
             if (device == null) device = devices.add(volume);
             LocalMap.Entry now = entry.withDevId(device.devId());
             if (now.devId() != entry.devId()) map.put(now);
-            Held h = new Held(now, volume, device);
+            Held h = new Held(now, record, volume, device);
             held.put(entry.volume(), h);
             NodeMetrics.attached(held.size());
-            return h;
+            return new Reattached(h, resumed);
         } catch (RuntimeException e) {
             volume.close();
             throw e;
         }
-    }
-
-    private AttachedVolume attachEngine(VolumeName name, long epoch) {
-        VolumeRecord record = registry.resolve(name);
-        EngineOptions options = EngineOptions.of(VolumeParameters.parse(record.parameters()));
-        return AttachedVolume.attach(registry, packs, name, epoch, cacheDir(name), options, clock);
     }
 
     private Path cacheDir(VolumeName name) {
@@ -246,7 +245,7 @@ public final class NodeVolumes implements AutoCloseable {
                 LocalMap.Entry entry = new LocalMap.Entry(req.volume().value(), devId, req.epoch(),
                         req.stagingPath().toString(), req.access(), fsType, req.readonly());
                 map.put(entry);
-                h = reattach(entry, new boolean[1]);
+                h = reattach(entry, record).held();
                 log.atInfo().setMessage("volume attached").addKeyValue("volume", req.volume().value())
                         .addKeyValue("device", h.device().path()).addKeyValue("epoch", req.epoch()).log();
             }
@@ -275,9 +274,8 @@ public final class NodeVolumes implements AutoCloseable {
         if (probe.blank()) {
             if (e.readonly()) throw new VolumeException.FailedPrecondition("volume " + e.volume() + " is blank and staged read-only: "
                     + "there is no filesystem to mount");
-            VolumeRecord record = registry.resolve(e.volumeName());
             long start = System.nanoTime();
-            filesystems.format(dev, e.fsType(), VolumeParameters.parse(record.parameters()).mkfsOptions());
+            filesystems.format(dev, e.fsType(), VolumeParameters.parse(h.record().parameters()).mkfsOptions());
             log.atInfo().setMessage("formatted").addKeyValue("volume", e.volume()).addKeyValue("fsType", e.fsType())
                     .addKeyValue("millis", (System.nanoTime() - start) / 1_000_000).log();
         } else if (!probe.fsType().equals(e.fsType())) {
@@ -326,14 +324,15 @@ public final class NodeVolumes implements AutoCloseable {
             if (h == null) {
                 LocalMap.Entry e = map.get(name).orElse(null);
                 if (e == null) return;
-                Optional<String> revoked = revokedReason(e);
+                Optional<VolumeRecord> record = registry.find(name);
+                Optional<String> revoked = revokedReason(e, record);
                 if (revoked.isPresent()) {
                     drop(e, revoked.get()); // its writes belong to no one now
                     return;
                 }
                 // in the map but not attached (recovery failed at boot): attach it now so its
                 // unuploaded writes are drained below, never dropped with the entry
-                h = reattach(e, new boolean[1]);
+                h = reattach(e, record.get()).held();
             }
             if (h.volume().health().fenced() == null) h.volume().drain();
             else log.atWarn().setMessage("unstaging a fenced volume: its unuploaded writes are discarded")

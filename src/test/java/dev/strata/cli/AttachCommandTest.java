@@ -35,14 +35,7 @@ class AttachCommandTest {
     @BeforeEach
     void start() {
         devices = new LoopDevices(stateDir.resolve("loops"));
-        StoreOptions store = new StoreOptions();
-        store.stateDir = stateDir;
-        ServerOptions options = new ServerOptions();
-        options.nodeId = "here";
-        NodeOptions node = new NodeOptions();
-        node.kubeletDir = kubelet;
-        node.cleanCacheBytes = 1 << 20;
-        server = ServerRoot.start(store, options, new ServerRoot.Parts(true, true, node, devices, new NodeOptions.Token(), true));
+        server = LoopNode.start(stateDir, kubelet, "here", devices);
     }
 
     @AfterEach

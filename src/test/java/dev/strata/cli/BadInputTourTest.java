@@ -44,14 +44,7 @@ class BadInputTourTest {
     @BeforeEach
     void start() {
         devices = new LoopDevices(stateDir.resolve("loops"));
-        StoreOptions store = new StoreOptions();
-        store.stateDir = stateDir;
-        ServerOptions options = new ServerOptions();
-        options.nodeId = "node-1";
-        NodeOptions node = new NodeOptions();
-        node.kubeletDir = kubelet;
-        node.cleanCacheBytes = 1 << 20;
-        server = ServerRoot.start(store, options, new ServerRoot.Parts(true, true, node, devices, new NodeOptions.Token(), true));
+        server = LoopNode.start(stateDir, kubelet, "node-1", devices);
         csi = new CsiClient(server.server().socket());
         vol = csi.controller().createVolume(CreateVolumeRequest.newBuilder().setName("tour").addVolumeCapabilities(NodeServiceTest.mount("ext4"))
                 .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(64L << 20)).build()).getVolume().getVolumeId();

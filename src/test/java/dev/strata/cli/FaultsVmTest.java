@@ -36,26 +36,7 @@ class FaultsVmTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        new ProcessBuilder("sh", "-c", "grep ' " + kubelet + "' /proc/self/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l")
-                .inheritIO().start().waitFor();
-        for (Process s : servers) s.destroyForcibly().waitFor();
-        try (dev.strata.ublk.UblkControl ctl = dev.strata.ublk.UblkControl.open()) {
-            for (int id = 0; id < 16; id++) {
-                try {
-                    ctl.devInfo(id);
-                } catch (RuntimeException e) {
-                    continue;
-                }
-                try {
-                    ctl.stopDev(id);
-                } catch (RuntimeException ignored) {
-                }
-                try {
-                    ctl.delDev(id);
-                } catch (RuntimeException ignored) {
-                }
-            }
-        }
+        NodeVmTest.cleanUpGuest(kubelet, servers);
     }
 
     List<String> serveArgs(String node, Path state, S3Config bucket, String endpoint, Path secret) {

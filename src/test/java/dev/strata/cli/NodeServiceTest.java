@@ -53,14 +53,7 @@ class NodeServiceTest {
     }
 
     void startServer() {
-        StoreOptions store = new StoreOptions();
-        store.stateDir = stateDir;
-        ServerOptions options = new ServerOptions();
-        options.nodeId = NODE;
-        NodeOptions node = new NodeOptions();
-        node.kubeletDir = kubelet;
-        node.cleanCacheBytes = 16 * MIB;
-        server = ServerRoot.start(store, options, new ServerRoot.Parts(true, true, node, devices, new NodeOptions.Token(), true));
+        server = LoopNode.start(stateDir, kubelet, NODE, devices);
         csi = new CsiClient(server.server().socket());
     }
 

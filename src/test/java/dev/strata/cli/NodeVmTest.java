@@ -72,9 +72,13 @@ class NodeVmTest {
     @AfterEach
     void tearDown() throws Exception {
         for (CsiClient c : clients) c.close();
-        Process p = new ProcessBuilder("sh", "-c", "grep ' " + kubelet + "' /proc/self/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l")
-                .inheritIO().start();
-        p.waitFor();
+        cleanUpGuest(kubelet, servers);
+    }
+
+    /** Lazily unmounts everything under {@code kubelet}, kills the servers, deletes the ublk devices they left. */
+    static void cleanUpGuest(Path kubelet, List<Process> servers) throws Exception {
+        new ProcessBuilder("sh", "-c", "grep ' " + kubelet + "' /proc/self/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l")
+                .inheritIO().start().waitFor();
         for (Process s : servers) s.destroyForcibly().waitFor();
         // devices the servers left behind (they always leave them for recovery)
         try (dev.strata.ublk.UblkControl ctl = dev.strata.ublk.UblkControl.open()) {
