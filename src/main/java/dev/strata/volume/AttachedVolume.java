@@ -34,6 +34,9 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     final EngineOptions options;
     final Clock clock;
     final FileChannel data;
+    final Holes holes;
+    /** A hole was punched since the last FLUSH: the next one fsyncs metadata too (the extent map). */
+    final java.util.concurrent.atomic.AtomicBoolean punched = new java.util.concurrent.atomic.AtomicBoolean();
     final MetaLog log_;
     final BlockStates states;
     final AtomicLong seq;
@@ -57,6 +60,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         this.options = options;
         this.clock = clock;
         this.data = opened.data();
+        this.holes = opened.holes();
         this.log_ = opened.log();
         this.states = opened.states();
         this.seq = new AtomicLong(opened.maxSeq());
@@ -141,10 +145,15 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     /** Makes the block local (fetching it when absent); returns its state. Holds its stripe. */
     long ensureLocal(long block) {
         long state = states.get(block);
+        if (state < 0) {
+            // zeroed: its bytes in the file may predate a hole that a crash kept from the disk
+            zeroLocally(block);
+            return state;
+        }
         if (state != BlockStates.ABSENT) return state;
         byte[] content = remote(block);
         if (content.length == 0) {
-            writeFully(ByteBuffer.allocate(blockSize), block * blockSize);
+            zeroLocally(block);
         } else {
             writeFully(ByteBuffer.wrap(content), block * blockSize);
         }
@@ -184,10 +193,12 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     @Override
     public void flush() {
         checkFenced();
+        boolean metadata = punched.getAndSet(false);
         try {
-            data.force(false);
+            data.force(metadata);
             log_.sync();
         } catch (IOException e) {
+            if (metadata) punched.set(true);
             throw new VolumeException.Unavailable("cannot fsync the local cache of " + name + ": " + e.getMessage(), e);
         }
         if (options.sync()) uploader.drain();
@@ -206,28 +217,89 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         while (offset < end) {
             long block = offset / blockSize;
             int within = (int) (offset % blockSize);
-            int n = (int) Math.min(end - offset, blockSize - within);
-            if (n == blockSize) zeroBlock(block);
-            else write(offset, ByteBuffer.allocate(n));
-            offset += n;
+            if (within == 0 && end - offset >= blockSize) {
+                long blocks = Math.min((end - offset) / blockSize, ZERO_BATCH);
+                zeroBlocks(block, block + blocks);
+                offset += blocks * blockSize;
+            } else {
+                int n = (int) Math.min(end - offset, blockSize - within);
+                write(offset, ByteBuffer.allocate(n));
+                offset += n;
+            }
         }
     }
 
-    private void zeroBlock(long block) {
+    /** Whole blocks zeroed per batch: one hole punched for each run of them. */
+    static final int ZERO_BATCH = 256;
+
+    /**
+     * Zeroes whole blocks {@code [from, to)}. First each block's state becomes a tombstone
+     * (reads return zeros from then on, the file's bytes no longer matter); then, holding off
+     * writes, one hole is punched per run of blocks still in that state (a block written in
+     * between keeps its new bytes). A syscall per run instead of per block: punching is a
+     * filesystem transaction.
+     */
+    private void zeroBlocks(long from, long to) {
+        long[] marked = new long[(int) (to - from)];
+        boolean any = false;
         cutLock.readLock().lock();
         try {
-            synchronized (stripe(block)) {
-                long before = states.get(block);
-                preserveIfFrozen(block);
-                writeFully(ByteBuffer.allocate(blockSize), block * blockSize);
-                long s = seq.incrementAndGet();
-                states.set(block, -s);
-                log_.append(MetaLog.ZERO, block, s);
-                uploader.dirtied(BlockStates.seqOf(before) <= committedSeq);
+            for (long block = from; block < to; block++) {
+                synchronized (stripe(block)) {
+                    long before = states.get(block);
+                    // already zeroed, or never written here and in no committed chunk: nothing changes
+                    if (before < 0 || before == BlockStates.ABSENT && !committedChunk(block)) continue;
+                    preserveIfFrozen(block);
+                    long s = seq.incrementAndGet();
+                    states.set(block, -s);
+                    log_.append(MetaLog.ZERO, block, s);
+                    uploader.dirtied(BlockStates.seqOf(before) <= committedSeq);
+                    marked[(int) (block - from)] = -s;
+                    any = true;
+                }
             }
         } finally {
             cutLock.readLock().unlock();
         }
+        if (!any) return;
+        cutLock.writeLock().lock();
+        try {
+            long run = -1;
+            for (long block = from; block <= to; block++) {
+                boolean still = block < to && marked[(int) (block - from)] != 0 && states.get(block) == marked[(int) (block - from)];
+                if (still && run < 0) run = block;
+                if (!still && run >= 0) {
+                    zeroLocally(run, block - run);
+                    run = -1;
+                }
+            }
+        } finally {
+            cutLock.writeLock().unlock();
+        }
+    }
+
+    /** Whether any manifest of the chain holds packs for the block's chunk. */
+    private boolean committedChunk(long block) {
+        int chunk = (int) (block / blocksPerChunk);
+        for (Manifest m : chain)
+            if (m.chunks().containsKey(chunk)) return true;
+        return false;
+    }
+
+    /** Makes the block's bytes in the file zeros. Holds its stripe. */
+    private void zeroLocally(long block) {
+        zeroLocally(block, 1);
+    }
+
+    /** Makes {@code count} blocks' bytes in the file zeros: a hole where the filesystem can punch one. */
+    private void zeroLocally(long block, long count) {
+        long at = block * blockSize;
+        if (holes.punch(at, count * blockSize)) {
+            punched.set(true);
+            return;
+        }
+        ByteBuffer zeros = ByteBuffer.allocate(blockSize);
+        for (long i = 0; i < count; i++) writeFully(zeros.clear(), at + i * blockSize);
     }
 
     private void preserveIfFrozen(long block) {
@@ -334,6 +406,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         try {
             log_.sync();
             log_.close();
+            holes.close();
             data.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -345,6 +418,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         uploader.stop();
         try {
             log_.abandon();
+            holes.close();
             data.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -144,6 +144,69 @@ class EngineTest {
     }
 
     @Test
+    void discardPunchesHolesInTheLocalCacheAndKeepsTheRest() throws Exception {
+        create("h", 64 * MIB, null);
+        byte[] all = pattern(11, (int) (8 * MIB));
+        byte[] small = pattern(12, 4096);
+        Path data = tmp.resolve("ch").resolve("data");
+        try (AttachedVolume v = attach("h", "a", "ch")) {
+            v.write(0, ByteBuffer.wrap(all));
+            v.flush();
+            assertTrue(EngineTestSupport.allocatedBytes(data) >= 8 * MIB, "written blocks occupy the disk");
+            v.discard(0, 6 * MIB);
+            v.writeZeroes(6 * MIB, 65536);
+            v.flush();
+            long left = EngineTestSupport.allocatedBytes(data);
+            assertTrue(left <= 2 * MIB, "6 MiB discarded and 64 KiB zeroed leave under 2 MiB allocated, found " + left);
+            assertArrayEquals(new byte[(int) (6 * MIB + 65536)], read(v, 0, (int) (6 * MIB + 65536)));
+            assertArrayEquals(java.util.Arrays.copyOfRange(all, (int) (6 * MIB + 65536), (int) (8 * MIB)),
+                    read(v, 6 * MIB + 65536, (int) (2 * MIB - 65536)));
+            // a sub-block write into a discarded block: zeros around it, not the old bytes
+            v.write(65536 + 100, ByteBuffer.wrap(small));
+            byte[] expect = new byte[65536];
+            System.arraycopy(small, 0, expect, 100, small.length);
+            assertArrayEquals(expect, read(v, 65536, 65536));
+            v.flush();
+            v.drain();
+        }
+        registry.ownership().revoke(new VolumeName("h"), new NodeId("a"));
+        try (AttachedVolume elsewhere = attach("h", "b", "cb")) {
+            byte[] expect = new byte[(int) (8 * MIB)];
+            System.arraycopy(all, (int) (6 * MIB + 65536), expect, (int) (6 * MIB + 65536), (int) (2 * MIB - 65536));
+            System.arraycopy(small, 0, expect, 65536 + 100, small.length);
+            assertArrayEquals(expect, read(elsewhere, 0, (int) (8 * MIB)));
+        }
+    }
+
+    @Test
+    void discardOfBlocksThatWereNeverWrittenRecordsNothing() throws Exception {
+        create("base", 256 * MIB, null);
+        try (AttachedVolume v = attach("base", "a", "cbase")) {
+            v.write(5 * 65536, ByteBuffer.wrap(pattern(13, 65536)));
+            v.drain();
+        }
+        create("fork", 0, "volume:base");
+        try (AttachedVolume f = attach("fork", "a", "cfork")) {
+            f.discard(0, 256 * MIB);
+            // only chunk 0 has committed packs: its 1,024 blocks get tombstones, the other three chunks nothing
+            assertEquals(Manifest.DEFAULT_CHUNK_SIZE / 65536, f.dirtyBlocks());
+            assertEquals(0, EngineTestSupport.allocatedBytes(tmp.resolve("cfork").resolve("data")));
+            assertArrayEquals(new byte[65536], read(f, 5 * 65536, 65536));
+            f.discard(0, 256 * MIB);
+            assertEquals(Manifest.DEFAULT_CHUNK_SIZE / 65536, f.dirtyBlocks(), "discarding zeroed blocks again changes nothing");
+            f.drain();
+        }
+        registry.ownership().revoke(new VolumeName("fork"), new NodeId("a"));
+        try (AttachedVolume again = attach("fork", "b", "cfork-b")) {
+            assertArrayEquals(new byte[65536], read(again, 5 * 65536, 65536));
+        }
+        registry.ownership().revoke(new VolumeName("base"), new NodeId("a"));
+        try (AttachedVolume base = attach("base", "b", "cbase-b")) {
+            assertArrayEquals(pattern(13, 65536), read(base, 5 * 65536, 65536), "the base keeps its data");
+        }
+    }
+
+    @Test
     void aRevokedNodeIsFencedAndTheBucketKeepsOnlyTheWinnersData() {
         create("split", 16 * MIB, null);
         AttachedVolume loser = attach("split", "a", "a");
