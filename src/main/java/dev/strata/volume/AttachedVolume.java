@@ -34,7 +34,10 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     final EngineOptions options;
     final Clock clock;
     final FileChannel data;
+    final Path dir;
     final Holes holes;
+    /** A cache write found the disk full: the uploader commits at once and evicts. */
+    volatile boolean spaceShort;
     /** A hole was punched since the last FLUSH: the next one fsyncs metadata too (the extent map). */
     final java.util.concurrent.atomic.AtomicBoolean punched = new java.util.concurrent.atomic.AtomicBoolean();
     final MetaLog log_;
@@ -61,6 +64,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         this.clock = clock;
         this.data = opened.data();
         this.holes = opened.holes();
+        this.dir = opened.dir();
         this.log_ = opened.log();
         this.states = opened.states();
         this.seq = new AtomicLong(opened.maxSeq());
@@ -338,9 +342,56 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         try {
             while (src.hasRemaining()) position += data.write(src, position);
         } catch (IOException e) {
-            String why = String.valueOf(e.getMessage()).contains("No space") ? "the local disk is full" : e.getMessage();
+            boolean full = String.valueOf(e.getMessage()).contains("No space");
+            if (full) spaceShort = true;
+            String why = full ? "the local disk is full" : e.getMessage();
             throw new VolumeException.Unavailable("cannot write the local cache of " + name + ": " + why, e);
         }
+    }
+
+    /** Evict clean blocks when the cache's filesystem has less than this share of its size free. */
+    static final double EVICT_BELOW_FREE = 0.10;
+
+    /**
+     * After a commit: when a cache write found the disk full, or the cache's filesystem is
+     * short of space, gives back the disk space of every block the bucket holds as it is
+     * here (committed and not written since). Such a block is read from the bucket again
+     * (through the node's pack cache) when next needed. Dirty blocks are never touched.
+     * Returns the number of blocks evicted.
+     */
+    long evictIfShort() {
+        boolean low;
+        try {
+            java.nio.file.FileStore fs = java.nio.file.Files.getFileStore(dir);
+            low = fs.getUsableSpace() < fs.getTotalSpace() * EVICT_BELOW_FREE;
+        } catch (IOException e) {
+            low = false;
+        }
+        if (!low && !spaceShort) return 0;
+        spaceShort = false;
+        long evicted = evictClean();
+        if (evicted > 0)
+            log.atInfo().setMessage("local cache short of space: evicted blocks the bucket holds")
+                    .addKeyValue("volume", name.value()).addKeyValue("blocks", evicted)
+                    .addKeyValue("bytes", evicted * blockSize).log();
+        return evicted;
+    }
+
+    /** Punches out every clean block (committed, not written since); they become not-local. */
+    long evictClean() {
+        if (!holes.supported()) return 0;
+        long evicted = 0;
+        for (long block : states.clean(committedSeq)) {
+            synchronized (stripe(block)) {
+                long state = states.get(block);
+                if (state <= 0 || BlockStates.seqOf(state) > committedSeq) continue;
+                if (!holes.punch(block * blockSize, blockSize)) break;
+                states.set(block, BlockStates.ABSENT);
+                evicted++;
+            }
+        }
+        if (evicted > 0) punched.set(true);
+        return evicted;
     }
 
     private static void zero(ByteBuffer b) {

@@ -56,6 +56,17 @@ final class BlockStates {
         return state == CLEAN ? 0 : Math.abs(state);
     }
 
+    /** Blocks with a local copy equal to what is committed: clean, or written at most at {@code committed}. */
+    List<Long> clean(long committed) {
+        List<Long> out = new ArrayList<>();
+        for (var e : chunks.entrySet()) {
+            long[] c = e.getValue();
+            for (int i = 0; i < c.length; i++)
+                if (c[i] > 0 && seqOf(c[i]) <= committed) out.add((long) e.getKey() * blocksPerChunk + i);
+        }
+        return out;
+    }
+
     /** Blocks written above {@code committed} and at most {@code cut}, in block order. */
     List<Long> dirty(long committed, long cut) {
         List<Long> out = new ArrayList<>();

@@ -20,7 +20,7 @@ final class CacheFiles {
 
     record Stamp(int formatVersion, String name, String uid, long epoch) {}
 
-    record Opened(VolumeName name, long epoch, PoolId pool, long sizeBytes, FileChannel data, Holes holes, MetaLog log,
+    record Opened(VolumeName name, long epoch, PoolId pool, long sizeBytes, FileChannel data, Path dir, Holes holes, MetaLog log,
                   BlockStates states, long maxSeq, long committedSeq, List<Manifest> chain,
                   Registry.GenerationRef committed) {}
 
@@ -85,7 +85,7 @@ final class CacheFiles {
         states.dropClean(committed);
         long size = Math.max(record.sizeBytes(), top.sizeBytes());
         FileChannel data = AttachedVolume.openData(dir.resolve("data"));
-        return new Opened(record.volumeName(), epoch, record.poolId(), size, data, Holes.open(dir.resolve("data")),
+        return new Opened(record.volumeName(), epoch, record.poolId(), size, data, dir, Holes.open(dir.resolve("data")),
                 metaLog, states, maxSeq, committed, chain, new Registry.GenerationRef(newest.number(), newest.key()));
     }
 

@@ -64,11 +64,12 @@ final class Uploader {
         Metrics.volume(v.name.value(), lagMillis(), v.fencedReason != null, dirtyCount.get());
         if (v.fencedReason != null || v.clock.millis() < retryAtMillis) return;
         long dirty = dirtyCount.get();
-        boolean full = dirty * v.blockSize >= v.options.dirtyBytes();
+        boolean full = dirty * v.blockSize >= v.options.dirtyBytes() || v.spaceShort;
         boolean old = dirty > 0 && v.clock.millis() - firstDirtyMillis >= v.options.rpo().toMillis();
         if (!full && !old) return;
         try {
             cycle(false);
+            v.evictIfShort();
         } catch (RuntimeException e) {
             // recorded in lastError / fenced; the next tick retries after the backoff
         }
