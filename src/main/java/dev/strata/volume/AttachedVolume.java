@@ -370,6 +370,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         if (!low && !spaceShort) return 0;
         spaceShort = false;
         long evicted = evictClean();
+        Metrics.evicted(evicted * blockSize);
         if (evicted > 0)
             log.atInfo().setMessage("local cache short of space: evicted blocks the bucket holds")
                     .addKeyValue("volume", name.value()).addKeyValue("blocks", evicted)

@@ -21,7 +21,20 @@ final class Metrics {
     private static final Counter CLEAN_CACHE = Counter.builder().name("strata_clean_cache_lookups_total")
             .help("Blocks looked up in the node's clean cache (blocks read from the bucket), by result").labelNames("result").register();
 
+    private static final Counter READ_RETRIES = Counter.builder().name("strata_bucket_read_retries_total")
+            .help("Ranged GETs of packs retried because the bucket was unavailable").register();
+    private static final Counter EVICTED = Counter.builder().name("strata_cache_evicted_bytes_total")
+            .help("Bytes of clean blocks given back from local caches because the disk ran short").register();
+
     private Metrics() {}
+
+    static void readRetried() {
+        READ_RETRIES.inc();
+    }
+
+    static void evicted(long bytes) {
+        EVICTED.inc(bytes);
+    }
 
     static io.prometheus.metrics.core.datapoints.CounterDataPoint io(String volume, String op) {
         return IO.labelValues(volume, op);

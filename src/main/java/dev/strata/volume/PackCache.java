@@ -32,9 +32,24 @@ public final class PackCache {
     private long blockBytes;
     private long hits, misses;
 
+    /** How long a read keeps retrying a bucket that answers with errors before it fails (EIO). */
+    public static final java.time.Duration READ_RETRY = java.time.Duration.ofSeconds(10);
+
+    private final java.time.Duration readRetry;
+
     public PackCache(ObjectStore store, long maxBlockBytes) {
+        this(store, maxBlockBytes, READ_RETRY);
+    }
+
+    /**
+     * @param readRetry how long a ranged GET is retried (backing off from 100 ms to 2 s) while
+     *                  the bucket is unavailable, on top of the SDK's own retries: a read right
+     *                  after a restart, before anything is cached, rides out a short outage
+     */
+    public PackCache(ObjectStore store, long maxBlockBytes, java.time.Duration readRetry) {
         this.store = store;
         this.maxBlockBytes = maxBlockBytes;
+        this.readRetry = readRetry;
     }
 
     /** Where a block lives: the newest pack holding it in the first manifest of the chain that has it. */
@@ -128,12 +143,28 @@ public final class PackCache {
     }
 
     private byte[] get(ObjectKey key, long offset, int length) {
-        try {
-            return store.getRange(key, offset, length);
-        } catch (StoreException.NotFound e) {
-            throw new VolumeException.Corrupt("pack " + key + " is missing from the bucket", e);
-        } catch (StoreException e) {
-            throw new VolumeException.Unavailable("cannot read " + key + ": " + e.getMessage(), e);
+        long deadline = System.nanoTime() + readRetry.toNanos();
+        long backoffMillis = 100;
+        while (true) {
+            try {
+                return store.getRange(key, offset, length);
+            } catch (StoreException.NotFound e) {
+                throw new VolumeException.Corrupt("pack " + key + " is missing from the bucket", e);
+            } catch (StoreException.Unavailable e) {
+                if (System.nanoTime() + backoffMillis * 1_000_000 > deadline)
+                    throw new VolumeException.Unavailable("cannot read " + key + " (retried for " + readRetry.toSeconds()
+                            + " s): " + e.getMessage(), e);
+                Metrics.readRetried();
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new VolumeException.Unavailable("interrupted while reading " + key, ie);
+                }
+                backoffMillis = Math.min(backoffMillis * 2, 2_000);
+            } catch (StoreException e) {
+                throw new VolumeException.Unavailable("cannot read " + key + ": " + e.getMessage(), e);
+            }
         }
     }
 

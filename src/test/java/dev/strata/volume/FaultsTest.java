@@ -120,4 +120,62 @@ class FaultsTest {
             }
         }
     }
+
+    /**
+     * Right after a restart nothing of a volume is cached on the node: a read of a block that
+     * lives only in the bucket rides out a short outage (retried with backoff), and fails
+     * with Unavailable (EIO) once the outage outlasts the retry bound.
+     */
+    @Test
+    void readsOfBlocksOnlyInTheBucketRideOutAShortOutage() throws Exception {
+        S3Config direct = S3Server.freshBucket(PROXY);
+        try (S3ObjectStore store = S3ObjectStore.open(direct)) {
+            Registry registry = new Registry(store, Clock.systemUTC());
+            registry.create(new CreateSpec(new VolumeName("r"), "r", 16 << 20, 0, FromRef.BLANK, Map.of()));
+            long epoch = registry.ownership().grant(new VolumeName("r"), new NodeId("n"), false, null).owner().epoch();
+            try (AttachedVolume v = AttachedVolume.attach(registry, new PackCache(store, 1 << 20), new VolumeName("r"), epoch,
+                    tmp.resolve("first"), MANUAL, Clock.systemUTC())) {
+                v.write(0, ByteBuffer.wrap(data(7)));
+                v.write(8 << 20, ByteBuffer.wrap(data(8)));
+                v.drain();
+            }
+            registry.ownership().revoke(new VolumeName("r"), null);
+        }
+        try (FaultyProxy proxy = new FaultyProxy(PROXY.getUri());
+             S3ObjectStore viaProxy = S3ObjectStore.open(new S3Config(direct.bucket(), direct.prefix(), proxy.uri(),
+                     direct.region(), true, S3Server.ACCESS, S3Server.SECRET))) {
+            Registry registry = new Registry(viaProxy, Clock.systemUTC());
+            long epoch = registry.ownership().grant(new VolumeName("r"), new NodeId("m"), false, null).owner().epoch();
+            try (AttachedVolume v = AttachedVolume.attach(registry, new PackCache(viaProxy, 1 << 20, Duration.ofSeconds(20)),
+                    new VolumeName("r"), epoch, tmp.resolve("second"), MANUAL, Clock.systemUTC())) {
+                proxy.mode(FaultyProxy.Mode.ERROR_503);
+                Thread healer = Thread.ofVirtual().start(() -> {
+                    try {
+                        Thread.sleep(3_000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    proxy.mode(FaultyProxy.Mode.PASS);
+                });
+                ByteBuffer back = ByteBuffer.allocate(65536);
+                v.read(0, back);
+                healer.join();
+                assertArrayEquals(data(7), back.array(), "read through a 3 s outage");
+                assertTrue(proxy.faults() > 0, "the outage was met");
+            }
+            registry.ownership().revoke(new VolumeName("r"), null);
+            epoch = registry.ownership().grant(new VolumeName("r"), new NodeId("m"), false, null).owner().epoch();
+            try (AttachedVolume v = AttachedVolume.attach(registry, new PackCache(viaProxy, 1 << 20, Duration.ofSeconds(2)),
+                    new VolumeName("r"), epoch, tmp.resolve("third"), MANUAL, Clock.systemUTC())) {
+                proxy.mode(FaultyProxy.Mode.ERROR_503);
+                VolumeException.Unavailable e = assertThrows(VolumeException.Unavailable.class,
+                        () -> v.read(8 << 20, ByteBuffer.allocate(65536)));
+                assertTrue(e.getMessage().contains("retried for 2 s"), e.getMessage());
+                proxy.mode(FaultyProxy.Mode.PASS);
+                ByteBuffer back = ByteBuffer.allocate(65536);
+                v.read(8 << 20, back);
+                assertArrayEquals(data(8), back.array(), "served once the bucket is back");
+            }
+        }
+    }
 }
