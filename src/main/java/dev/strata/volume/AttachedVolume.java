@@ -36,6 +36,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     final FileChannel data;
     final Path dir;
     final Holes holes;
+    private java.nio.file.FileStore fileStore;
     /** A cache write found the disk full: the uploader commits at once and evicts. */
     volatile boolean spaceShort;
     /** A hole was punched since the last FLUSH: the next one fsyncs metadata too (the extent map). */
@@ -170,6 +171,46 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         checkRange(offset, src.remaining());
         checkFenced();
         writeBytes.inc(src.remaining());
+        int start = src.position();
+        whileDiskFull(() -> writeOnce(offset + (src.position() - start), src));
+    }
+
+    /** How long a write or flush that finds the local disk full waits for the uploader to make room. */
+    static final long DISK_FULL_WAIT_MILLIS = 20_000;
+    /** {@link #DISK_FULL_WAIT_MILLIS}, shortened by tests. */
+    volatile long diskFullWaitMillis = DISK_FULL_WAIT_MILLIS;
+    static final String DISK_FULL = "the local disk is full";
+
+    /**
+     * Runs {@code io}; when it finds the local disk full, waits (holding no lock) while the
+     * uploader commits and evicts clean blocks, and runs it again — for up to
+     * {@link #DISK_FULL_WAIT_MILLIS}, then fails (EIO). A disk full of unuploaded data stays
+     * full until the bucket takes it.
+     */
+    private void whileDiskFull(Runnable io) {
+        long deadline = 0;
+        while (true) {
+            try {
+                io.run();
+                return;
+            } catch (VolumeException.Unavailable e) {
+                if (e.getMessage() == null || !e.getMessage().contains(DISK_FULL)) throw e;
+                long now = System.nanoTime();
+                if (deadline == 0) deadline = now + diskFullWaitMillis * 1_000_000;
+                else if (now > deadline) throw e;
+                spaceShort = true;
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Writes what remains of {@code src}, block by block, advancing it as blocks land. */
+    private void writeOnce(long offset, ByteBuffer src) {
         cutLock.readLock().lock();
         try {
             while (src.hasRemaining()) {
@@ -197,14 +238,18 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     @Override
     public void flush() {
         checkFenced();
-        boolean metadata = punched.getAndSet(false);
-        try {
-            data.force(metadata);
-            log_.sync();
-        } catch (IOException e) {
-            if (metadata) punched.set(true);
-            throw new VolumeException.Unavailable("cannot fsync the local cache of " + name + ": " + e.getMessage(), e);
-        }
+        whileDiskFull(() -> {
+            boolean metadata = punched.getAndSet(false);
+            try {
+                data.force(metadata);
+                log_.sync();
+            } catch (IOException e) {
+                if (metadata) punched.set(true);
+                boolean full = String.valueOf(e.getMessage()).contains("No space");
+                throw new VolumeException.Unavailable("cannot fsync the local cache of " + name + ": "
+                        + (full ? DISK_FULL : e.getMessage()), e);
+            }
+        });
         if (options.sync()) uploader.drain();
     }
 
@@ -344,7 +389,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         } catch (IOException e) {
             boolean full = String.valueOf(e.getMessage()).contains("No space");
             if (full) spaceShort = true;
-            String why = full ? "the local disk is full" : e.getMessage();
+            String why = full ? DISK_FULL : e.getMessage();
             throw new VolumeException.Unavailable("cannot write the local cache of " + name + ": " + why, e);
         }
     }
@@ -353,22 +398,27 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     static final double EVICT_BELOW_FREE = 0.10;
 
     /**
-     * After a commit: when a cache write found the disk full, or the cache's filesystem is
-     * short of space, gives back the disk space of every block the bucket holds as it is
-     * here (committed and not written since). Such a block is read from the bucket again
-     * (through the node's pack cache) when next needed. Dirty blocks are never touched.
-     * Returns the number of blocks evicted.
+     * Whether the cache should give space back: a cache write found the disk full since the
+     * last call, or its filesystem has less than {@link #EVICT_BELOW_FREE} of its size free.
      */
-    long evictIfShort() {
-        boolean low;
-        try {
-            java.nio.file.FileStore fs = java.nio.file.Files.getFileStore(dir);
-            low = fs.getUsableSpace() < fs.getTotalSpace() * EVICT_BELOW_FREE;
-        } catch (IOException e) {
-            low = false;
-        }
-        if (!low && !spaceShort) return 0;
+    boolean shortOfSpace() {
+        boolean full = spaceShort;
         spaceShort = false;
+        if (full) return true;
+        try {
+            if (fileStore == null) fileStore = java.nio.file.Files.getFileStore(dir);
+            return fileStore.getUsableSpace() < fileStore.getTotalSpace() * EVICT_BELOW_FREE;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Gives back the disk space of every block the bucket holds as it is here (committed and
+     * not written since); such a block is read from the bucket again (through the node's pack
+     * cache) when next needed. Dirty blocks are never touched. Returns the blocks evicted.
+     */
+    long evict() {
         long evicted = evictClean();
         Metrics.evicted(evicted * blockSize);
         if (evicted > 0)

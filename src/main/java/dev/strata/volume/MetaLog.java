@@ -78,8 +78,11 @@ final class MetaLog implements AutoCloseable {
     /** Writes the buffered records and fsyncs the log. */
     synchronized void sync() throws IOException {
         pending.flip();
-        while (pending.hasRemaining()) channel.write(pending);
-        pending.clear();
+        try {
+            while (pending.hasRemaining()) channel.write(pending);
+        } finally {
+            pending.compact(); // what a failed write (a full disk) left is written by the next sync
+        }
         channel.force(false);
     }
 

@@ -62,14 +62,17 @@ final class Uploader {
 
     private void tick() {
         Metrics.volume(v.name.value(), lagMillis(), v.fencedReason != null, dirtyCount.get());
-        if (v.fencedReason != null || v.clock.millis() < retryAtMillis) return;
+        if (v.fencedReason != null) return;
+        boolean shortOfSpace = v.shortOfSpace();
+        if (shortOfSpace) v.evict();
+        if (v.clock.millis() < retryAtMillis) return;
         long dirty = dirtyCount.get();
-        boolean full = dirty * v.blockSize >= v.options.dirtyBytes() || v.spaceShort;
+        boolean full = dirty * v.blockSize >= v.options.dirtyBytes() || shortOfSpace && dirty > 0;
         boolean old = dirty > 0 && v.clock.millis() - firstDirtyMillis >= v.options.rpo().toMillis();
         if (!full && !old) return;
         try {
             cycle(false);
-            v.evictIfShort();
+            if (shortOfSpace) v.evict();
         } catch (RuntimeException e) {
             // recorded in lastError / fenced; the next tick retries after the backoff
         }

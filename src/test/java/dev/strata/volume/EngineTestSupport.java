@@ -23,6 +23,17 @@ final class EngineTestSupport {
         return out;
     }
 
+    /** A small ext4 filesystem on a loop device, mounted at {@code mnt} until closed (needs root). */
+    static AutoCloseable smallDisk(Path img, Path mnt, long bytes) throws IOException, InterruptedException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(bytes);
+        }
+        run("mkfs.ext4", "-q", "-F", "-m", "0", img.toString());
+        Files.createDirectories(mnt);
+        run("mount", "-o", "loop", img.toString(), mnt.toString());
+        return () -> run("umount", mnt.toString());
+    }
+
     static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) return;
         try (Stream<Path> all = Files.walk(dir)) {

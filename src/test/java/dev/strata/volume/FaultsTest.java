@@ -178,4 +178,72 @@ class FaultsTest {
             }
         }
     }
+
+    /**
+     * A local disk full of data the bucket has not taken (it answers 503): new writes wait,
+     * then fail cleanly with "local disk is full" (EIO); everything acknowledged reads back;
+     * once the bucket is back the uploader makes room and writes go on; nothing is lost.
+     */
+    @Test
+    void aDiskFullOfUnuploadedDataFailsNewWritesCleanlyAndRecovers() throws Exception {
+        S3Config direct = S3Server.freshBucket(PROXY);
+        int chunk = 4 << 20;
+        int acknowledged = 0;
+        try (AutoCloseable disk = EngineTestSupport.smallDisk(tmp.resolve("small.img"), tmp.resolve("small"), 32 << 20);
+             FaultyProxy proxy = new FaultyProxy(PROXY.getUri());
+             S3ObjectStore viaProxy = S3ObjectStore.open(new S3Config(direct.bucket(), direct.prefix(), proxy.uri(),
+                     direct.region(), true, S3Server.ACCESS, S3Server.SECRET))) {
+            Registry registry = new Registry(viaProxy, Clock.systemUTC());
+            registry.create(new CreateSpec(new VolumeName("d"), "d", 128 << 20, 0, FromRef.BLANK, Map.of()));
+            long epoch = registry.ownership().grant(new VolumeName("d"), new NodeId("n"), false, null).owner().epoch();
+            try (AttachedVolume v = AttachedVolume.attach(registry, new PackCache(viaProxy, 1 << 20, Duration.ofSeconds(1)),
+                    new VolumeName("d"), epoch, tmp.resolve("small/cache"), MANUAL, Clock.systemUTC())) {
+                v.diskFullWaitMillis = 1_000;
+                proxy.mode(FaultyProxy.Mode.ERROR_503);
+                VolumeException.Unavailable full = null;
+                for (int i = 0; i < 16 && full == null; i++) { // 64 MiB into a 32 MiB disk
+                    try {
+                        v.write((long) i * chunk, ByteBuffer.wrap(big(i, chunk)));
+                        v.flush();
+                        acknowledged = i + 1;
+                    } catch (VolumeException.Unavailable e) {
+                        full = e;
+                    }
+                }
+                assertNotNull(full, "64 MiB of unuploadable data cannot fit a 32 MiB disk");
+                assertTrue(full.getMessage().contains("local disk is full"), full.getMessage());
+                assertTrue(acknowledged > 0);
+                for (int j = 0; j < acknowledged; j++)
+                    assertArrayEquals(big(j, chunk), readAt(v, (long) j * chunk, chunk), "acknowledged chunk " + j);
+                proxy.mode(FaultyProxy.Mode.PASS);
+                v.diskFullWaitMillis = 60_000;
+                for (int i = acknowledged; i < 16; i++) {
+                    v.write((long) i * chunk, ByteBuffer.wrap(big(i, chunk)));
+                    v.flush();
+                }
+                v.drain();
+            }
+            registry.ownership().revoke(new VolumeName("d"), null);
+        }
+        try (S3ObjectStore store = S3ObjectStore.open(direct)) {
+            Registry registry = new Registry(store, Clock.systemUTC());
+            long epoch = registry.ownership().grant(new VolumeName("d"), new NodeId("m"), false, null).owner().epoch();
+            try (AttachedVolume v = AttachedVolume.attach(registry, new PackCache(store, 1 << 20), new VolumeName("d"), epoch,
+                    tmp.resolve("elsewhere"), MANUAL, Clock.systemUTC())) {
+                for (int j = 0; j < 16; j++) assertArrayEquals(big(j, chunk), readAt(v, (long) j * chunk, chunk), "chunk " + j);
+            }
+        }
+    }
+
+    static byte[] big(long seed, int n) {
+        byte[] b = new byte[n];
+        new Random(1000 + seed).nextBytes(b);
+        return b;
+    }
+
+    static byte[] readAt(AttachedVolume v, long offset, int n) {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        v.read(offset, b);
+        return b.array();
+    }
 }
