@@ -68,12 +68,21 @@ exec $java_home/bin/java --enable-native-access=ALL-UNNAMED -Xmx1g \
   -cp "target/test-classes:target/classes:\$(cat target/test-classpath.txt)" "$STRATA_VM_MAIN"
 GUEST
 else
+# STRATA_VM_SELECT=Class#method (or Class) runs just that; otherwise the tests tagged STRATA_VM_TAGS
+if [ -n "${STRATA_VM_SELECT:-}" ]; then
+  case "$STRATA_VM_SELECT" in
+    *'#'*) select="--select-method 'dev.strata.${STRATA_VM_SELECT}'" ;;
+    *) select="--select-class 'dev.strata.${STRATA_VM_SELECT}'" ;;
+  esac
+else
+  select="--scan-class-path target/test-classes --include-tag '${STRATA_VM_TAGS:-vm}'"
+fi
 cat > target/vm-run.sh <<GUEST
 #!/bin/sh
 cd "$here"
 exec $java_home/bin/java --enable-native-access=ALL-UNNAMED -Xmx1g -jar "$console" execute \
   --class-path "target/test-classes:target/classes:\$(cat target/test-classpath.txt)" \
-  --scan-class-path target/test-classes --include-tag '${STRATA_VM_TAGS:-vm}' --reports-dir target/vm-reports \
+  $select --reports-dir target/vm-reports \
   --details=tree --disable-banner --fail-if-no-tests
 GUEST
 fi

@@ -52,6 +52,12 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
+    /** The bytes as a request body without the copy {@code RequestBody.fromBytes} makes: callers never change them afterwards. */
+    private static RequestBody body(byte[] data) {
+        return RequestBody.fromContentProvider(software.amazon.awssdk.http.ContentStreamProvider.fromByteArrayUnsafe(data),
+                data.length, "application/octet-stream");
+    }
+
     /** Connects without the start-up checks (tests of the checks themselves). */
     static S3ObjectStore connect(S3Config config) {
         AwsCredentialsProvider credentials = config.accessKey() == null ? DefaultCredentialsProvider.builder().build()
@@ -102,8 +108,17 @@ public final class S3ObjectStore implements ObjectStore {
         if (offset < 0 || length < 0) throw new IllegalArgumentException("negative range");
         if (length == 0) return new byte[0];
         try {
-            return call(key, () -> s3.getObjectAsBytes(b -> b.bucket(config.bucket()).key(full(key))
-                    .range("bytes=" + offset + "-" + (offset + length - 1)))).asByteArray();
+            // read straight into an array of the asked length (getObjectAsBytes buffers and copies)
+            return call(key, () -> {
+                try (var in = s3.getObject(b -> b.bucket(config.bucket()).key(full(key))
+                        .range("bytes=" + offset + "-" + (offset + length - 1)))) {
+                    byte[] bytes = new byte[length];
+                    int n = in.readNBytes(bytes, 0, length);
+                    return n == length ? bytes : java.util.Arrays.copyOf(bytes, n);
+                } catch (java.io.IOException e) {
+                    throw SdkClientException.create("reading " + key + " failed: " + e.getMessage(), e);
+                }
+            });
         } catch (RangeNotSatisfiable e) {
             return new byte[0];
         }
@@ -111,19 +126,19 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public String put(ObjectKey key, byte[] data) {
-        return call(key, () -> s3.putObject(b -> b.bucket(config.bucket()).key(full(key)), RequestBody.fromBytes(data))).eTag();
+        return call(key, () -> s3.putObject(b -> b.bucket(config.bucket()).key(full(key)), body(data))).eTag();
     }
 
     @Override
     public String putIfAbsent(ObjectKey key, byte[] data) {
         return call(key, () -> s3.putObject(b -> b.bucket(config.bucket()).key(full(key)).ifNoneMatch("*"),
-                RequestBody.fromBytes(data))).eTag();
+                body(data))).eTag();
     }
 
     @Override
     public String putIfMatch(ObjectKey key, byte[] data, String etag) {
         return call(key, () -> s3.putObject(b -> b.bucket(config.bucket()).key(full(key)).ifMatch(etag),
-                RequestBody.fromBytes(data))).eTag();
+                body(data))).eTag();
     }
 
     @Override

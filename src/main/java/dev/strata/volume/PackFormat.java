@@ -1,6 +1,5 @@
 package dev.strata.volume;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -71,46 +70,50 @@ public final class PackFormat {
      */
     public static Encoded encode(int chunk, int blockSize, List<Integer> blocks, List<byte[]> contents) {
         int count = blocks.size();
-        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        int base = HEADER + count * ENTRY + 4;
+        long bound = base;
+        for (byte[] raw : contents) if (raw != null) bound += raw.length;
+        if (bound > Integer.MAX_VALUE - 16) throw new VolumeException.InvalidArgument("pack too large: " + bound + " bytes");
+        // one array: the index at its head, the blocks written straight after it (stored
+        // lengths never exceed raw ones); trimmed only when deflate saved something
+        byte[] out = new byte[(int) bound];
+        int at = base;
         List<Entry> entries = new ArrayList<>(count);
-        long base = HEADER + (long) count * ENTRY + 4;
         Deflater deflater = new Deflater(Deflater.BEST_SPEED, true);
-        byte[] scratch = new byte[blockSize + blockSize / 8 + 64];
+        byte[] scratch = new byte[4096 + 4096 / 8 + 64];
         try {
             for (int i = 0; i < count; i++) {
                 byte[] raw = contents.get(i);
                 if (raw == null || isZero(raw)) {
-                    entries.add(new Entry(blocks.get(i), 0, 0, base + data.size(), 0));
+                    entries.add(new Entry(blocks.get(i), 0, 0, at, 0));
                     continue;
                 }
                 CRC32C crc = new CRC32C();
                 crc.update(raw);
-                if (!worthDeflating(deflater, raw, scratch)) {
-                    entries.add(new Entry(blocks.get(i), raw.length, raw.length, base + data.size(), (int) crc.getValue()));
-                    data.writeBytes(raw);
-                    continue;
+                int stored = raw.length;
+                if (worthDeflating(deflater, raw, scratch)) {
+                    deflater.reset();
+                    deflater.setInput(raw);
+                    deflater.finish();
+                    int n = deflater.deflate(out, at, raw.length - 1);
+                    if (deflater.finished()) stored = n;
                 }
-                deflater.reset();
-                deflater.setInput(raw);
-                deflater.finish();
-                int n = deflater.deflate(scratch);
-                boolean useDeflate = deflater.finished() && n < raw.length;
-                entries.add(new Entry(blocks.get(i), raw.length, useDeflate ? n : raw.length, base + data.size(), (int) crc.getValue()));
-                if (useDeflate) data.write(scratch, 0, n);
-                else data.writeBytes(raw);
+                if (stored == raw.length) System.arraycopy(raw, 0, out, at, raw.length);
+                entries.add(new Entry(blocks.get(i), raw.length, stored, at, (int) crc.getValue()));
+                at += stored;
             }
         } finally {
             deflater.end();
         }
-        ByteBuffer out = ByteBuffer.allocate((int) base + data.size());
-        out.putInt(MAGIC).putShort((short) 1).putShort((short) 0).putInt(chunk).putInt(count).putInt(blockSize);
+        ByteBuffer head = ByteBuffer.wrap(out, 0, base);
+        head.putInt(MAGIC).putShort((short) 1).putShort((short) 0).putInt(chunk).putInt(count).putInt(blockSize);
         for (Entry e : entries)
-            out.putInt(e.block()).putInt(e.rawLength()).putInt(e.storedLength()).putLong(e.offset()).putInt(e.crc());
+            head.putInt(e.block()).putInt(e.rawLength()).putInt(e.storedLength()).putLong(e.offset()).putInt(e.crc());
         CRC32C crc = new CRC32C();
-        crc.update(out.array(), 0, out.position());
-        out.putInt((int) crc.getValue());
-        out.put(data.toByteArray());
-        return new Encoded(idOf(out.array()), out.array());
+        crc.update(out, 0, head.position());
+        head.putInt((int) crc.getValue());
+        byte[] pack = at == out.length ? out : java.util.Arrays.copyOf(out, at);
+        return new Encoded(idOf(pack), pack);
     }
 
     /** Deflates a 4 KiB sample: incompressible data (already compressed, encrypted) is stored raw. */

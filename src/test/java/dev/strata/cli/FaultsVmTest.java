@@ -2,6 +2,7 @@ package dev.strata.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import csi.v1.Csi.*;
 import dev.strata.store.S3Config;
@@ -128,6 +129,80 @@ class FaultsVmTest {
                     detach(g, "node-g", vols.get(i));
                 }
             }
+        }
+    }
+
+    static List<String> fioFill(Path dir, int seed, boolean verifyOnly) {
+        List<String> cmd = new ArrayList<>(List.of("fio", "--name=fill-" + seed, "--directory=" + dir, "--rw=randwrite", "--bs=64k",
+                "--size=48m", "--ioengine=psync", "--fsync=8", "--verify=crc32c", "--randseed=" + seed, "--verify_state_save=0"));
+        cmd.add(verifyOnly ? "--verify_only" : "--do_verify=1");
+        return cmd;
+    }
+
+    /**
+     * The node's state directory is a 64 MiB filesystem; two volumes take 96 MiB of fio data
+     * (64 KiB random writes, verified) through it while the node plugin is killed with -9
+     * and restarted three times. The caches must give back what the bucket holds, boot
+     * recovery must resume the devices each time, fio must verify, and a second node must
+     * read exactly what fio wrote.
+     */
+    @Test
+    void fioHoldsWhileTheLocalDiskFillsAndThePluginIsKilledInALoop() throws Exception {
+        work = Files.createTempDirectory("strata-fill");
+        kubelet = work.resolve("kubelet");
+        S3Config bucket = S3Server.freshBucket(PROXY);
+        Path secret = Files.writeString(work.resolve("s3-secret"), S3Server.SECRET);
+        Path state = Files.createDirectories(work.resolve("node-h"));
+        NodeVmTest.run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", state.toString());
+        try {
+            List<String> args = serveArgs("node-h", state, bucket, PROXY.getUri().toString(), secret);
+            NodeVmTest.launch(args, "fill-node-h", state.resolve("csi.sock"), servers);
+            List<String> vols = new ArrayList<>();
+            try (CsiClient c = new CsiClient(state.resolve("csi.sock"))) {
+                for (int i = 0; i < 2; i++) {
+                    String id = NodeVmTest.create(c, "pvc-h" + i, 256L << 20, NodeVmTest.mount("ext4"), null);
+                    attach(c, "node-h", id);
+                    vols.add(id);
+                }
+            }
+            NodeVmTest.run("dmesg", "-C");
+            List<Process> load = new ArrayList<>();
+            for (int i = 0; i < vols.size(); i++)
+                load.add(new ProcessBuilder(fioFill(target(vols.get(i)), 40 + i, false)).redirectErrorStream(true).start());
+            int kills = 0;
+            for (int k = 0; k < 3; k++) {
+                Thread.sleep(4_000);
+                if (load.stream().noneMatch(Process::isAlive)) break;
+                servers.getLast().destroyForcibly().waitFor();       // kill -9 with fio writing
+                kills++;
+                Thread.sleep(300);
+                NodeVmTest.launch(args, "fill-node-h", state.resolve("csi.sock"), servers);
+            }
+            for (Process p : load) {
+                String out = new String(p.getInputStream().readAllBytes());
+                assertEquals(0, p.waitFor(), "fio through a full disk and " + kills + " kills:\n" + out);
+            }
+            String dmesg = NodeVmTest.run("dmesg");
+            assertFalse(dmesg.contains("I/O error") || dmesg.contains("EXT4-fs error"), dmesg);
+            String df = NodeVmTest.run("df", "-k", state.toString());
+            System.out.println("plugin kills: " + kills + "; state dir after the load:\n" + df);
+            try (CsiClient c = new CsiClient(state.resolve("csi.sock"))) {
+                for (String id : vols) detach(c, "node-h", id);
+            }
+            Path other = work.resolve("node-i");
+            NodeVmTest.launch(serveArgs("node-i", other, bucket, PROXY.getUri().toString(), secret), "fill-node-i",
+                    other.resolve("csi.sock"), servers);
+            try (CsiClient g = new CsiClient(other.resolve("csi.sock"))) {
+                for (int i = 0; i < vols.size(); i++) {
+                    attach(g, "node-i", vols.get(i));
+                    NodeVmTest.run(fioFill(target(vols.get(i)), 40 + i, true).toArray(String[]::new));
+                    detach(g, "node-i", vols.get(i));
+                }
+            }
+            assertTrue(kills >= 2, "fio outlasted at least two kills (" + kills + ")");
+        } finally {
+            NodeVmTest.cleanUpGuest(kubelet, servers);
+            new ProcessBuilder("umount", "-l", state.toString()).inheritIO().start().waitFor();
         }
     }
 }
