@@ -176,7 +176,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     }
 
     /** How long a write or flush that finds the local disk full waits for the uploader to make room. */
-    static final long DISK_FULL_WAIT_MILLIS = 20_000;
+    static final long DISK_FULL_WAIT_MILLIS = 60_000;
     /** {@link #DISK_FULL_WAIT_MILLIS}, shortened by tests. */
     volatile long diskFullWaitMillis = DISK_FULL_WAIT_MILLIS;
     static final String DISK_FULL = "the local disk is full";
@@ -394,12 +394,18 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         }
     }
 
-    /** Evict clean blocks when the cache's filesystem has less than this share of its size free. */
-    static final double EVICT_BELOW_FREE = 0.10;
+    /**
+     * The free space the cache's filesystem should keep: a quarter of it, at most 1 GiB. Below
+     * it the uploader commits at once and evicts clean blocks, so writes keep landing while the
+     * uploads catch up.
+     */
+    static long headroom(long totalBytes) {
+        return Math.min(totalBytes / 4, 1L << 30);
+    }
 
     /**
      * Whether the cache should give space back: a cache write found the disk full since the
-     * last call, or its filesystem has less than {@link #EVICT_BELOW_FREE} of its size free.
+     * last call, or its filesystem has less than its {@link #headroom} free.
      */
     boolean shortOfSpace() {
         boolean full = spaceShort;
@@ -407,7 +413,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         if (full) return true;
         try {
             if (fileStore == null) fileStore = java.nio.file.Files.getFileStore(dir);
-            return fileStore.getUsableSpace() < fileStore.getTotalSpace() * EVICT_BELOW_FREE;
+            return fileStore.getUsableSpace() < headroom(fileStore.getTotalSpace());
         } catch (IOException e) {
             return false;
         }

@@ -100,6 +100,9 @@ final class MetaLog implements AutoCloseable {
                 StandardOpenOption.WRITE)) {
             while (out.hasRemaining()) t.write(out);
             t.force(true);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp); // a full disk: give back what the attempt took; the old log stays
+            throw e;
         }
         channel.close();
         Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

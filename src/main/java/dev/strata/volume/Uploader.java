@@ -72,9 +72,11 @@ final class Uploader {
         if (!full && !old) return;
         try {
             cycle(false);
-            if (shortOfSpace) v.evict();
         } catch (RuntimeException e) {
             // recorded in lastError / fenced; the next tick retries after the backoff
+        } finally {
+            // even when only the checkpoint after the commit failed (it needs disk space too)
+            if (shortOfSpace) v.evict();
         }
     }
 
