@@ -49,6 +49,13 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     final Uploader uploader;
     volatile long sizeBytes;
     volatile long committedSeq;
+    /**
+     * The committed sequence the local log records (after a crash, replay trusts every block
+     * written above it as dirty). Only blocks at or below it may be evicted: a block evicted
+     * on the strength of a commit the log never recorded would come back after a crash as a
+     * dirty block reading zeros.
+     */
+    volatile long durableCommittedSeq;
     volatile List<Manifest> chain;
     volatile Registry.GenerationRef committed;
     volatile Freeze freeze;
@@ -70,6 +77,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         this.states = opened.states();
         this.seq = new AtomicLong(opened.maxSeq());
         this.committedSeq = opened.committedSeq();
+        this.durableCommittedSeq = opened.committedSeq();
         this.chain = opened.chain();
         this.committed = opened.committed();
         this.blockSize = chain.getFirst().blockSize();
@@ -434,14 +442,15 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         return evicted;
     }
 
-    /** Punches out every clean block (committed, not written since); they become not-local. */
+    /** Punches out every clean block (committed as the local log records, not written since); they become not-local. */
     long evictClean() {
         if (!holes.supported()) return 0;
         long evicted = 0;
-        for (long block : states.clean(committedSeq)) {
+        long durable = durableCommittedSeq;
+        for (long block : states.clean(durable)) {
             synchronized (stripe(block)) {
                 long state = states.get(block);
-                if (state <= 0 || BlockStates.seqOf(state) > committedSeq) continue;
+                if (state <= 0 || BlockStates.seqOf(state) > durable) continue;
                 if (!holes.punch(block * blockSize, blockSize)) break;
                 states.set(block, BlockStates.ABSENT);
                 evicted++;

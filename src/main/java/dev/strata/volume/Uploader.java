@@ -235,7 +235,20 @@ final class Uploader {
             v.cutLock.writeLock().unlock();
         }
         synchronized (v.log_) {
-            checkpoint(freeze.cut, ref.number());
+            try {
+                checkpoint(freeze.cut, ref.number());
+            } catch (VolumeException.Unavailable e) {
+                // the rewrite needs room a full disk may not have; one more record usually fits
+                try {
+                    v.log_.append(MetaLog.COMMIT, freeze.cut, ref.number());
+                    v.log_.sync();
+                    v.durableCommittedSeq = freeze.cut;
+                } catch (IOException again) {
+                    // the log still records the previous commit: those blocks stay unevictable
+                }
+                throw e;
+            }
+            v.durableCommittedSeq = freeze.cut;
         }
         log.atDebug().setMessage("committed").addKeyValue("volume", v.name.value())
                 .addKeyValue("generation", ref.number()).addKeyValue("blocks", freeze.blocks.size()).log();

@@ -20,11 +20,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Faults under load in the QEMU guest ({@code STRATA_VM_TAGS=vm-faults}): fio verify on two
- * volumes of a `strata serve` whose bucket (S3Proxy) sits behind a proxy that answers 503 and
- * then resets connections, after which the node plugin is killed with -9 and restarted. fio
- * must verify, the kernel must log no I/O error, and after the faults the volumes drain to
- * the bucket and a second node reads exactly what fio wrote.
+ * Faults under load in the QEMU guest ({@code STRATA_VM_TAGS=vm-faults}). First: fio verify on
+ * two volumes of a `strata serve` whose bucket (S3Proxy) sits behind a proxy that answers 503,
+ * then resets connections, then answers nothing for 10 s, after which the node plugin is
+ * killed with -9 and restarted. Second: a state directory smaller than the data, with the
+ * plugin killed in a loop. fio must verify, the kernel must log no I/O error, and after the
+ * faults the volumes drain to the bucket and a second node reads exactly what fio wrote.
  */
 @Tag("vm-faults")
 class FaultsVmTest {
@@ -102,6 +103,8 @@ class FaultsVmTest {
             Thread.sleep(20_000);
             faulty.mode(FaultyProxy.Mode.RESET);
             Thread.sleep(5_000);
+            faulty.mode(FaultyProxy.Mode.HANG);                      // a black hole: requests get no answer
+            Thread.sleep(10_000);
             faulty.mode(FaultyProxy.Mode.PASS);
             int faults = faulty.faults();
             servers.getLast().destroyForcibly().waitFor();          // kill -9 with fio still writing

@@ -16,7 +16,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connection: pass through, answer 503 SlowDown, reset the connection, or delay it.
  */
 public final class FaultyProxy implements AutoCloseable {
-    public enum Mode { PASS, ERROR_503, RESET, SLOW }
+    /**
+     * PASS forwards; ERROR_503 answers 503 SlowDown; RESET resets the connection; SLOW forwards
+     * after 300 ms; HANG accepts and answers nothing until the mode changes, then drops the
+     * connection (a black hole: the client's timeouts, or the drop, end the request).
+     */
+    public enum Mode { PASS, ERROR_503, RESET, SLOW, HANG }
 
     private final ServerSocket server;
     private final InetSocketAddress target;
@@ -86,6 +91,12 @@ public final class FaultyProxy implements AutoCloseable {
                 case SLOW -> {
                     faults.incrementAndGet();
                     Thread.sleep(300);
+                }
+                case HANG -> {
+                    faults.incrementAndGet();
+                    while (mode == Mode.HANG && !client.isClosed()) Thread.sleep(100);
+                    client.setSoLinger(true, 0);
+                    return;
                 }
                 case PASS -> { }
             }

@@ -229,6 +229,33 @@ class EngineTest {
         }
     }
 
+    /**
+     * Regression (found by the QEMU fill run: fio read zeros back after a kill): a commit
+     * succeeded, the log checkpoint after it failed (the disk was full), eviction then punched
+     * out the committed blocks, and after a crash the log — which never recorded that commit —
+     * declared them dirty, so they read as zeros. Eviction now trusts only commits the local
+     * log records (a failed checkpoint falls back to appending one COMMIT record).
+     */
+    @Test
+    void blocksEvictedAfterAFailedCheckpointSurviveACrash() throws Exception {
+        create("ck", 64 * MIB, null);
+        long epoch = registry.ownership().grant(new VolumeName("ck"), new NodeId("a"), false, null).owner().epoch();
+        Path dir = tmp.resolve("ck-cache");
+        byte[] data = pattern(21, (int) (16 * MIB));
+        AttachedVolume v = AttachedVolume.attach(registry, packs, new VolumeName("ck"), epoch, dir, MANUAL, Clock.systemUTC());
+        v.write(0, ByteBuffer.wrap(data));
+        v.flush();
+        // the checkpoint's temp file cannot be created (as on a full disk)
+        java.nio.file.Files.createDirectory(dir.resolve("meta.log.tmp"));
+        VolumeException.Unavailable failed = assertThrows(VolumeException.Unavailable.class, v::cut);
+        assertTrue(failed.getMessage().contains("checkpoint"), failed.getMessage());
+        assertTrue(v.evict() > 0, "the committed blocks are evicted");
+        v.crash();
+        try (AttachedVolume again = AttachedVolume.attach(registry, packs, new VolumeName("ck"), epoch, dir, MANUAL, Clock.systemUTC())) {
+            assertArrayEquals(data, read(again, 0, data.length), "every flushed byte after the crash");
+        }
+    }
+
     @Test
     void aRevokedNodeIsFencedAndTheBucketKeepsOnlyTheWinnersData() {
         create("split", 16 * MIB, null);
