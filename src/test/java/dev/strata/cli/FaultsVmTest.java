@@ -137,14 +137,17 @@ class FaultsVmTest {
 
     static List<String> fioFill(Path dir, int seed, boolean verifyOnly) {
         List<String> cmd = new ArrayList<>(List.of("fio", "--name=fill-" + seed, "--directory=" + dir, "--rw=randwrite", "--bs=64k",
-                "--size=48m", "--ioengine=psync", "--fsync=8", "--verify=crc32c", "--randseed=" + seed, "--verify_state_save=0"));
+                "--size=48m", "--ioengine=psync", "--fsync=8", "--verify=crc32c", "--randseed=" + seed, "--verify_state_save=0",
+                // what one emulated vCPU can upload to the S3 server it also runs; faster writers
+                // fill the disk with dirty data, and their writes then fail (EIO) by design
+                "--rate=384k"));
         cmd.add(verifyOnly ? "--verify_only" : "--do_verify=1");
         return cmd;
     }
 
     /**
      * The node's state directory is a 64 MiB filesystem; two volumes take 96 MiB of fio data
-     * (64 KiB random writes, verified) through it while the node plugin is killed with -9
+     * (64 KiB random writes at 384 KiB/s each, verified) through it while the node plugin is killed with -9
      * and restarted three times. The caches must give back what the bucket holds, boot
      * recovery must resume the devices each time, fio must verify, and a second node must
      * read exactly what fio wrote.
