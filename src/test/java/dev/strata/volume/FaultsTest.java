@@ -37,6 +37,12 @@ class FaultsTest {
 
     @TempDir Path tmp;
 
+    /** The same bucket as {@code direct}, reached through the fault-injecting proxy. */
+    static S3ObjectStore viaProxy(S3Config direct, FaultyProxy proxy) {
+        return S3ObjectStore.open(new S3Config(direct.bucket(), direct.prefix(), proxy.uri(), direct.region(), true,
+                S3Server.ACCESS, S3Server.SECRET));
+    }
+
     static byte[] data(long seed) {
         byte[] b = new byte[65536];
         new Random(seed).nextBytes(b);
@@ -48,8 +54,7 @@ class FaultsTest {
     void uploadsRetryThroughFaultsAndLoseNothing(FaultyProxy.Mode fault) throws Exception {
         S3Config direct = S3Server.freshBucket(PROXY);
         try (FaultyProxy proxy = new FaultyProxy(PROXY.getUri());
-             S3ObjectStore viaProxy = S3ObjectStore.open(new S3Config(direct.bucket(), direct.prefix(), proxy.uri(),
-                     direct.region(), true, S3Server.ACCESS, S3Server.SECRET))) {
+             S3ObjectStore viaProxy = viaProxy(direct, proxy)) {
             Registry registry = new Registry(viaProxy, Clock.systemUTC());
             registry.create(new CreateSpec(new VolumeName("f"), "f", 16 << 20, 0, FromRef.BLANK, Map.of()));
             long epoch = registry.ownership().grant(new VolumeName("f"), new NodeId("n"), false, null).owner().epoch();
@@ -98,8 +103,7 @@ class FaultsTest {
     void smallWritesIntoChunksThisNodeUploadedNeedNoBucketDuringAnOutage() throws Exception {
         S3Config direct = S3Server.freshBucket(PROXY);
         try (FaultyProxy proxy = new FaultyProxy(PROXY.getUri());
-             S3ObjectStore viaProxy = S3ObjectStore.open(new S3Config(direct.bucket(), direct.prefix(), proxy.uri(),
-                     direct.region(), true, S3Server.ACCESS, S3Server.SECRET))) {
+             S3ObjectStore viaProxy = viaProxy(direct, proxy)) {
             Registry registry = new Registry(viaProxy, Clock.systemUTC());
             registry.create(new CreateSpec(new VolumeName("o"), "o", 16 << 20, 0, FromRef.BLANK, Map.of()));
             long epoch = registry.ownership().grant(new VolumeName("o"), new NodeId("n"), false, null).owner().epoch();
@@ -142,8 +146,7 @@ class FaultsTest {
             registry.ownership().revoke(new VolumeName("r"), null);
         }
         try (FaultyProxy proxy = new FaultyProxy(PROXY.getUri());
-             S3ObjectStore viaProxy = S3ObjectStore.open(new S3Config(direct.bucket(), direct.prefix(), proxy.uri(),
-                     direct.region(), true, S3Server.ACCESS, S3Server.SECRET))) {
+             S3ObjectStore viaProxy = viaProxy(direct, proxy)) {
             Registry registry = new Registry(viaProxy, Clock.systemUTC());
             long epoch = registry.ownership().grant(new VolumeName("r"), new NodeId("m"), false, null).owner().epoch();
             try (AttachedVolume v = AttachedVolume.attach(registry, new PackCache(viaProxy, 1 << 20, Duration.ofSeconds(20)),
@@ -191,8 +194,7 @@ class FaultsTest {
         int acknowledged = 0;
         try (AutoCloseable disk = EngineTestSupport.smallDisk(tmp.resolve("small.img"), tmp.resolve("small"), 32 << 20);
              FaultyProxy proxy = new FaultyProxy(PROXY.getUri());
-             S3ObjectStore viaProxy = S3ObjectStore.open(new S3Config(direct.bucket(), direct.prefix(), proxy.uri(),
-                     direct.region(), true, S3Server.ACCESS, S3Server.SECRET))) {
+             S3ObjectStore viaProxy = viaProxy(direct, proxy)) {
             Registry registry = new Registry(viaProxy, Clock.systemUTC());
             registry.create(new CreateSpec(new VolumeName("d"), "d", 128 << 20, 0, FromRef.BLANK, Map.of()));
             long epoch = registry.ownership().grant(new VolumeName("d"), new NodeId("n"), false, null).owner().epoch();
