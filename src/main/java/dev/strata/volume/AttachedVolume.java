@@ -202,11 +202,10 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
                 io.run();
                 return;
             } catch (VolumeException.Unavailable e) {
-                if (e.getMessage() == null || !e.getMessage().contains(DISK_FULL)) throw e;
+                if (!noSpace(e.getCause())) throw e;
                 long now = System.nanoTime();
                 if (deadline == 0) deadline = now + diskFullWaitMillis * 1_000_000;
                 else if (now > deadline) throw e;
-                spaceShort = true;
                 try {
                     Thread.sleep(50);
                 } catch (InterruptedException ie) {
@@ -253,9 +252,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
                 log_.sync();
             } catch (IOException e) {
                 if (metadata) punched.set(true);
-                boolean full = String.valueOf(e.getMessage()).contains("No space");
-                throw new VolumeException.Unavailable("cannot fsync the local cache of " + name + ": "
-                        + (full ? DISK_FULL : e.getMessage()), e);
+                throw cacheFailure("fsync", e);
             }
         });
         if (options.sync()) uploader.drain();
@@ -395,11 +392,20 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         try {
             while (src.hasRemaining()) position += data.write(src, position);
         } catch (IOException e) {
-            boolean full = String.valueOf(e.getMessage()).contains("No space");
-            if (full) spaceShort = true;
-            String why = full ? DISK_FULL : e.getMessage();
-            throw new VolumeException.Unavailable("cannot write the local cache of " + name + ": " + why, e);
+            throw cacheFailure("write", e);
         }
+    }
+
+    private static boolean noSpace(Throwable t) {
+        return t instanceof IOException && String.valueOf(t.getMessage()).contains("No space");
+    }
+
+    /** A failed cache write or fsync (EIO to the block layer); a full disk also tells the uploader to make room. */
+    private VolumeException.Unavailable cacheFailure(String doing, IOException e) {
+        boolean full = noSpace(e);
+        if (full) spaceShort = true;
+        return new VolumeException.Unavailable("cannot " + doing + " the local cache of " + name + ": "
+                + (full ? DISK_FULL : e.getMessage()), e);
     }
 
     /**
@@ -430,20 +436,11 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     /**
      * Gives back the disk space of every block the bucket holds as it is here (committed and
      * not written since); such a block is read from the bucket again (through the node's pack
-     * cache) when next needed. Dirty blocks are never touched. Returns the blocks evicted.
+     * cache) when next needed. Only commits the local log records count (after a crash, replay
+     * trusts every block above them as dirty); dirty blocks are never touched. Returns the
+     * blocks evicted.
      */
     long evict() {
-        long evicted = evictClean();
-        Metrics.evicted(evicted * blockSize);
-        if (evicted > 0)
-            log.atInfo().setMessage("local cache short of space: evicted blocks the bucket holds")
-                    .addKeyValue("volume", name.value()).addKeyValue("blocks", evicted)
-                    .addKeyValue("bytes", evicted * blockSize).log();
-        return evicted;
-    }
-
-    /** Punches out every clean block (committed as the local log records, not written since); they become not-local. */
-    long evictClean() {
         if (!holes.supported()) return 0;
         long evicted = 0;
         long durable = durableCommittedSeq;
@@ -456,7 +453,12 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
                 evicted++;
             }
         }
-        if (evicted > 0) punched.set(true);
+        if (evicted == 0) return 0;
+        punched.set(true);
+        Metrics.evicted(evicted * blockSize);
+        log.atInfo().setMessage("local cache short of space: evicted blocks the bucket holds")
+                .addKeyValue("volume", name.value()).addKeyValue("blocks", evicted)
+                .addKeyValue("bytes", evicted * blockSize).log();
         return evicted;
     }
 
