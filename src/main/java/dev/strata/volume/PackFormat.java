@@ -57,8 +57,8 @@ public final class PackFormat {
         }
     }
 
-    /** An encoded pack and its id. */
-    public record Encoded(PackId id, byte[] bytes) {}
+    /** An encoded pack, its id and its index (as {@link #decodeIndex} would read it back). */
+    public record Encoded(PackId id, byte[] bytes, Index index) {}
 
     /** Bytes to fetch to be sure to hold the index of a pack of {@code blocksPerChunk} blocks. */
     static int maxIndexBytes(int blocksPerChunk) {
@@ -113,7 +113,7 @@ public final class PackFormat {
         crc.update(out, 0, head.position());
         head.putInt((int) crc.getValue());
         byte[] pack = at == out.length ? out : java.util.Arrays.copyOf(out, at);
-        return new Encoded(idOf(pack), pack);
+        return new Encoded(idOf(pack), pack, new Index(chunk, blockSize, List.copyOf(entries)));
     }
 
     /** Deflates a 4 KiB sample: incompressible data (already compressed, encrypted) is stored raw. */

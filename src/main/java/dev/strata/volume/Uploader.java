@@ -165,7 +165,7 @@ final class Uploader {
                     put(chunk, pack);
                     // this node knows the pack's index already: later reads and read-modify-writes
                     // in this chunk must not need the bucket for it (they failed during outages)
-                    v.packs.remember(pack.id(), PackFormat.decodeIndex(pack.bytes(), pack.id().hex()));
+                    v.packs.remember(pack.id(), pack.index());
                     synchronized (ids) {
                         ids.set(slot, pack.id());
                     }

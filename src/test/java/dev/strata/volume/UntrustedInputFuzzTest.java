@@ -184,6 +184,13 @@ class UntrustedInputFuzzTest {
         return Arbitraries.of("from", "fsType", "mkfsOptions", "durability", "rpo", "csi.storage.k8s.io/pvc/name");
     }
 
+    /** The uploader keeps the index {@code encode} returns instead of decoding the pack it just built. */
+    @net.jqwik.api.Property(tries = 200)
+    void theIndexEncodeReturnsIsTheOneThePackHolds(@net.jqwik.api.ForAll long seed) {
+        PackFormat.Encoded pack = validPack(seed);
+        assertEquals(PackFormat.decodeIndex(pack.bytes(), "p"), pack.index());
+    }
+
     // ---- regressions found by the properties above -----------------------------------------
 
     @net.jqwik.api.Example
