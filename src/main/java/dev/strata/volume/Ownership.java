@@ -57,7 +57,7 @@ public final class Ownership {
             VolumeRecord r = current.orElseThrow(() -> new VolumeException.NotFound("volume " + volume + " does not exist"));
             if (r.owner() != null) return new Step.Done(checkHolder(r, r.owner(), node, readonly));
             return new Step.Take(EpochRecord.grant(r.uid(), node.value(), now()),
-                    (fresh, epoch) -> fresh.withOwner(new Owner(node.value(), epoch, agent, readonly), epoch), false);
+                    (fresh, epoch) -> fresh.withOwner(new Owner(node.value(), epoch, agent, readonly, lease.toMillis()), epoch), null);
         });
         return granted;
     }
@@ -95,7 +95,7 @@ public final class Ownership {
             Owner owner = current.get().owner();
             if (owner == null || (node != null && !owner.node().equals(node.value()))) return new Step.Done(current.get());
             return new Step.Take(EpochRecord.revoke(current.get().uid(), owner.node(), now()),
-                    (fresh, epoch) -> fresh.withOwner(null, epoch), forced);
+                    (fresh, epoch) -> fresh.withOwner(null, epoch), forced ? owner.lease() : null);
         });
     }
 
@@ -109,7 +109,7 @@ public final class Ownership {
             if (current.get().owner() != null)
                 throw new VolumeException.FailedPrecondition("volume " + volume + " is published on node "
                         + current.get().owner().node() + "; unpublish it first");
-            return new Step.Take(EpochRecord.delete(current.get().uid(), now()), null, false);
+            return new Step.Take(EpochRecord.delete(current.get().uid(), now()), null, null);
         });
     }
 
@@ -132,9 +132,9 @@ public final class Ownership {
 
         /**
          * Take the next epoch with this record, then write {@code apply(record, epoch)} (null:
-         * delete the record) — after waiting out the holder's lease when {@code waitOutLease}.
+         * delete the record) — after waiting out the holder's lease when {@code waitOut} is not null.
          */
-        record Take(EpochRecord transition, BiFunction<VolumeRecord, Long, VolumeRecord> apply, boolean waitOutLease) implements Step {}
+        record Take(EpochRecord transition, BiFunction<VolumeRecord, Long, VolumeRecord> apply, Duration waitOut) implements Step {}
     }
 
     private VolumeRecord transition(VolumeName volume, String what, Function<Optional<VolumeRecord>, Step> decide) {
@@ -148,7 +148,7 @@ public final class Ownership {
                 pause(attempt); // another transition of this volume got the epoch: decide again on what it wrote
                 continue;
             }
-            if (take.waitOutLease()) waitOutLease(volume, take.transition().revokedNode());
+            if (take.waitOut() != null) waitOut(volume, take.transition().revokedNode(), take.waitOut());
             VolumeRecord written = write(volume, current.get(), epoch.getAsLong(), take, what);
             log.atInfo().setMessage("ownership " + take.transition().kind()).addKeyValue("volume", volume.value())
                     .addKeyValue("node", take.transition().node() != null ? take.transition().node() : take.transition().revokedNode())
@@ -204,8 +204,9 @@ public final class Ownership {
         throw new VolumeException.Aborted("volume " + volume + " changed concurrently; retry the " + what);
     }
 
-    private void waitOutLease(VolumeName volume, String holder) {
-        Duration wait = lease.plus(lease.dividedBy(5)).plusSeconds(1);
+    /** Past the holder's lease, with room for its clock running slow and for its last confirmation in flight. */
+    private static void waitOut(VolumeName volume, String holder, Duration holderLease) {
+        Duration wait = holderLease.plus(holderLease.dividedBy(5)).plusSeconds(1);
         log.atWarn().setMessage("forced unpublish: waiting out the holder's lease before the volume is free")
                 .addKeyValue("volume", volume.value()).addKeyValue("node", holder).addKeyValue("millis", wait.toMillis()).log();
         sleep(wait.toMillis());

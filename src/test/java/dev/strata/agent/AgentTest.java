@@ -143,7 +143,7 @@ class AgentTest {
                     new VolumeRecord(detached.formatVersion(), detached.name(), null, detached.uid(), detached.sizeBytes(), detached.requestedBytes(),
                             detached.blockSize(), detached.pool(), null, null, Map.of(), null, detached.epoch(), 0, 0, detached.created())),
                     "an unheld volume needs no cut");
-            VolumeRecord withoutAddress = noAgent.withOwner(new dev.strata.volume.Owner(NODE.value(), noAgent.epoch(), null, false), noAgent.epoch());
+            VolumeRecord withoutAddress = noAgent.withOwner(new dev.strata.volume.Owner(NODE.value(), noAgent.epoch(), null, false, 0), noAgent.epoch());
             assertThrows(VolumeException.Unavailable.class, () -> client.cut(withoutAddress));
         }
         try (AgentLiveCut wrongToken = new AgentLiveCut(AgentToken.of("another-token-another-token"), null, x -> AgentLiveCut.NOT_LOCAL);
@@ -216,7 +216,7 @@ class AgentTest {
 
         VolumeRecord r = held("tls-vol", true);
         try (AgentServer tls = AgentServer.start("127.0.0.1", 0, false, token, new AgentServer.Tls(cert.toFile(), pkcs8.toFile()), volumes)) {
-            VolumeRecord atTls = r.withOwner(new dev.strata.volume.Owner(NODE.value(), r.owner().epoch(), "127.0.0.1:" + tls.port(), false),
+            VolumeRecord atTls = r.withOwner(new dev.strata.volume.Owner(NODE.value(), r.owner().epoch(), "127.0.0.1:" + tls.port(), false, 0),
                     r.owner().epoch());
             try (AgentLiveCut client = new AgentLiveCut(token, cert.toFile(), x -> AgentLiveCut.NOT_LOCAL)) {
                 String key1 = client.cut(atTls);
