@@ -26,7 +26,7 @@ public final class Ownership {
     private static final Logger log = LoggerFactory.getLogger(Ownership.class);
     private static final int MAX_ATTEMPTS = 16;
     /** The default bound on how long a holder that cannot reach the bucket goes on acknowledging writes. */
-    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
     /** A transition that took an epoch but never wrote the record this long after is taken to have died. */
     static final Duration ABANDONED_AFTER = Duration.ofSeconds(60);
 
