@@ -22,6 +22,7 @@ import dev.strata.volume.NodeId;
 import dev.strata.volume.PackCache;
 import dev.strata.volume.Registry;
 import dev.strata.volume.VolumeException;
+import dev.strata.volume.Owner;
 import dev.strata.volume.VolumeName;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.BindableService;
@@ -114,11 +115,8 @@ final class ServerRoot implements AutoCloseable {
                 registry.registerNode(nodeId, null, 0);
             }
             if (parts.controller()) {
-                NodeVolumes local = volumes;
-                // held by this process's node: cut here; published here but not staged: the committed manifest is current
                 AgentLiveCut cuts = new AgentLiveCut(token, parts.token().agentTlsCa == null ? null : parts.token().agentTlsCa.toFile(),
-                        held -> nodeId == null || held.owner() == null || !held.owner().node().equals(nodeId.value()) ? AgentLiveCut.NOT_LOCAL
-                                : local != null && local.holds(new VolumeName(held.name())) ? local.cut(new VolumeName(held.name())) : null);
+                        localHolder(nodeId, volumes));
                 opened.add(cuts);
                 ControllerService.ImageAnnotations annotations = ControllerService.ImageAnnotations.NONE;
                 ControllerService.Events events = ControllerService.Events.NONE;
@@ -151,6 +149,30 @@ final class ServerRoot implements AutoCloseable {
             for (AutoCloseable c : opened.reversed()) closeQuietly(c);
             throw e;
         }
+    }
+
+    /**
+     * This process's own node, for cuts and hand-overs without the network: a volume published
+     * here but not attached has nothing unuploaded.
+     */
+    private static AgentLiveCut.Local localHolder(NodeId nodeId, NodeVolumes volumes) {
+        if (nodeId == null) return AgentLiveCut.Local.NONE;
+        return new AgentLiveCut.Local() {
+            @Override
+            public boolean isHere(Owner owner) {
+                return owner.node().equals(nodeId.value());
+            }
+
+            @Override
+            public String cut(VolumeName volume) {
+                return volumes != null && volumes.holds(volume) ? volumes.cut(volume) : null;
+            }
+
+            @Override
+            public void release(VolumeName volume, long epoch) {
+                if (volumes != null) volumes.release(volume, epoch);
+            }
+        };
     }
 
     /** Where {@code strata attach} stages volumes outside Kubernetes. */
