@@ -16,14 +16,16 @@ final class BlessCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMAGE") String name;
     @Option(names = "--from", required = true, paramLabel = "REF", description = "snapshot:VOLUME@SEQ or volume:NAME.")
     String from;
+    @Mixin HolderCuts holder;
 
     @Override
     public Integer call() {
         ImageName image = new ImageName(name);
         FromRef ref = FromRef.parse(from);
         return Admin.withRegistry(store, registry -> {
-            ImageRecord record = registry.images().bless(image, ref);
-            System.out.println("image " + record.name() + " from " + record.source());
+            HolderCuts.Cut cut = holder.of(registry, store, ref);
+            ImageRecord record = registry.images().bless(image, ref, cut.key());
+            System.out.println("image " + record.name() + " from " + record.source() + (cut.note() == null ? "" : ": " + cut.note()));
             return 0;
         });
     }

@@ -97,10 +97,13 @@ final class ServerRoot implements AutoCloseable {
                 NodeMetrics.recovery((System.nanoTime() - started) / 1e9,
                         store instanceof MeteredStore m ? m.requests() - requestsBefore : 0, recovered);
                 String advertise = null;
-                if (n.agentListen != null && !n.agentListen.isBlank()) {
+                // serve (one host) answers on loopback by default, so the admin verbs can cut and hand over its volumes
+                String listen = n.agentListen != null && !n.agentListen.isBlank() ? n.agentListen
+                        : parts.generateToken() ? "127.0.0.1:0" : null;
+                if (listen != null) {
                     if (token == null)
                         throw new VolumeException.InvalidArgument("--agent-listen needs a token: --agent-token-file (or STRATA_AGENT_TOKEN_FILE)");
-                    String[] hp = NodeOptions.hostPort(n.agentListen, "--agent-listen");
+                    String[] hp = NodeOptions.hostPort(listen, "--agent-listen");
                     AgentServer.Tls tls = n.agentTlsCert == null ? null : new AgentServer.Tls(n.agentTlsCert.toFile(),
                             n.agentTlsKey == null ? null : n.agentTlsKey.toFile());
                     if (tls != null && tls.privateKey() == null) throw new VolumeException.InvalidArgument("--agent-tls-cert needs --agent-tls-key");

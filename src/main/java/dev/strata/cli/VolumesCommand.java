@@ -42,6 +42,7 @@ final class VolumesCommand implements Callable<Integer> {
         @Option(names = "--size", converter = ByteSizeConverter.class, defaultValue = "0",
                 description = "Size (bytes or KiB/MiB/GiB/TiB). Default: the source's size, or 1GiB for blank.") long size;
         @Option(names = "--from", paramLabel = "REF", description = "image:NAME, volume:NAME or snapshot:VOLUME@SEQ.") String from;
+        @Mixin HolderCuts holder;
 
         @Override
         public Integer call() {
@@ -49,9 +50,10 @@ final class VolumesCommand implements Callable<Integer> {
             FromRef ref = FromRef.parse(from);
             return Admin.withRegistry(store, registry -> {
                 Map<String, String> params = VolumeParameters.parse(Map.of()).stored();
-                VolumeRecord v = registry.create(new CreateSpec(volume, null, size, 0, ref, params));
+                HolderCuts.Cut cut = holder.of(registry, store, ref);
+                VolumeRecord v = registry.create(new CreateSpec(volume, null, size, 0, ref, params), cut.key());
                 System.out.println("created " + v.name() + " (" + Admin.size(v.sizeBytes()) + ")"
-                        + (v.source() == null ? "" : " from " + v.source()));
+                        + (v.source() == null ? "" : " from " + v.source()) + (cut.note() == null ? "" : ": " + cut.note()));
                 return 0;
             });
         }

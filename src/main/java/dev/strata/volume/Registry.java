@@ -222,7 +222,7 @@ public final class Registry {
         };
     }
 
-    private ResolvedSource resolveCut(FromRef ref, String cutKey) {
+    ResolvedSource resolveCut(FromRef ref, String cutKey) {
         if (!(ref instanceof FromRef.Volume v)) throw new IllegalArgumentException("a cut is only for volume sources");
         VolumeRecord source = resolve(v.volume());
         ManifestKeys.checkPoolRelative(cutKey);
