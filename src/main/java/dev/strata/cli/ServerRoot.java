@@ -74,12 +74,14 @@ final class ServerRoot implements AutoCloseable {
 
     static ServerRoot start(StoreOptions storeOptions, ServerOptions options, Parts parts) {
         List<AutoCloseable> opened = new ArrayList<>();
-        ObjectStore store = storeOptions.open();
-        opened.add(store);
+        Path stateDir = storeOptions.stateDir();
+        opened.add(StateDir.lock(stateDir)); // first of all: a second server on this dir touches nothing
         try {
-            Path stateDir = storeOptions.stateDir();
-            Registry registry = new Registry(store, Clock.systemUTC());
             NodeId nodeId = parts.registerNode() || parts.devices() != null ? new NodeId(options.nodeId()) : null;
+            if (nodeId != null) StateDir.checkIdentity(stateDir, nodeId);
+            ObjectStore store = storeOptions.open();
+            opened.add(store);
+            Registry registry = new Registry(store, Clock.systemUTC());
             java.util.function.Supplier<AgentToken> token = parts.token().token(parts.generateToken() ? stateDir : null);
             List<BindableService> services = new ArrayList<>();
             NodeVolumes volumes = null;
