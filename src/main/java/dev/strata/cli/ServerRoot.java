@@ -81,7 +81,7 @@ final class ServerRoot implements AutoCloseable {
             if (nodeId != null) StateDir.checkIdentity(stateDir, nodeId);
             ObjectStore store = storeOptions.open();
             opened.add(store);
-            Registry registry = new Registry(store, Clock.systemUTC());
+            Registry registry = new Registry(store, Clock.systemUTC(), options.ownershipLease());
             java.util.function.Supplier<AgentToken> token = parts.token().token(parts.generateToken() ? stateDir : null);
             List<BindableService> services = new ArrayList<>();
             NodeVolumes volumes = null;
