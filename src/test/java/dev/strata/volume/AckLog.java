@@ -134,6 +134,15 @@ final class AckLog {
         return a;
     }
 
+    long acknowledged() {
+        return attempts.values().stream().mapToLong(l -> l.stream().filter(a -> a.acked).count()).sum();
+    }
+
+    /** Acknowledged, but after the last cut of a holder that was then forced away. */
+    long lossy() {
+        return attempts.values().stream().mapToLong(l -> l.stream().filter(a -> a.acked && !required(a)).count()).sum();
+    }
+
     /** Acknowledged by a holder that was not forced away, or before its last cut: it must survive. */
     private static boolean required(Attempt a) {
         return a.acked && !(a.by.forced && a.ackedAt > a.by.lastCutAt);
@@ -182,8 +191,10 @@ final class AckLog {
 
     String history(VolumeName volume, int slot) {
         synchronized (of(volume)) {
-            return of(volume).stream().filter(a -> a.slot == slot).map(a -> a + (a.by.revokedAt != Long.MAX_VALUE
-                    ? " (holder revoked at " + a.by.revokedAt + ", last cut at " + a.by.lastCutAt + ")" : "")).toList().toString();
+            List<String> all = of(volume).stream().filter(a -> a.slot == slot && (a.acked || a.startedAt < a.by.revokedAt))
+                    .map(a -> a + (a.by.revokedAt != Long.MAX_VALUE
+                            ? " (holder revoked at " + a.by.revokedAt + ", last cut at " + a.by.lastCutAt + ")" : "")).toList();
+            return (all.size() > 8 ? "... " : "") + all.subList(Math.max(0, all.size() - 8), all.size());
         }
     }
 
