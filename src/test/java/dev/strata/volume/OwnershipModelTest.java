@@ -1,12 +1,9 @@
 package dev.strata.volume;
 
 import dev.strata.store.FileObjectStore;
-import dev.strata.store.ObjectInfo;
-import dev.strata.store.ObjectKey;
-import dev.strata.store.ObjectListing;
 import dev.strata.store.ObjectStore;
 import dev.strata.store.StoreException;
-import dev.strata.store.StoredObject;
+import dev.strata.testing.PartitionableStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +15,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -94,7 +90,7 @@ class OwnershipModelTest {
     /** A node: its own registry and caches over a connection to the bucket that can be cut. */
     static final class Node {
         final String id;
-        final Partition store;
+        final PartitionableStore store;
         final Registry registry;
         final PackCache packs;
         final Path dir;
@@ -103,7 +99,7 @@ class OwnershipModelTest {
 
         Node(String id, ObjectStore bucket, Path dir) {
             this.id = id;
-            this.store = new Partition(bucket);
+            this.store = new PartitionableStore(bucket);
             this.registry = new Registry(store, Clock.systemUTC(), LEASE);
             this.packs = new PackCache(store, 4 << 20);
             this.dir = dir;
@@ -426,80 +422,5 @@ class OwnershipModelTest {
             for (AckLog.Holding h : holdings) close(h);
             store.close();
         }
-    }
-
-    /** Two calls started together in two threads; a call that threw a VolumeException counts as not succeeded (null). */
-    record Race<T>(T first, T second) {
-        interface Call<T> {
-            T call();
-        }
-
-        static <T> Race<T> of(Call<? extends T> a, Call<? extends T> b) throws Exception {
-            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-            java.util.concurrent.atomic.AtomicReference<Throwable> unexpected = new java.util.concurrent.atomic.AtomicReference<>();
-            Object[] results = new Object[2];
-            Thread[] threads = new Thread[2];
-            List<Call<? extends T>> calls = List.of(a, b);
-            for (int i = 0; i < 2; i++) {
-                int at = i;
-                threads[i] = Thread.ofPlatform().start(() -> {
-                    try {
-                        go.await();
-                        results[at] = calls.get(at).call();
-                    } catch (VolumeException e) {
-                        results[at] = null;
-                    } catch (Throwable t) {
-                        unexpected.set(t);
-                    }
-                });
-            }
-            go.countDown();
-            for (Thread t : threads) t.join();
-            if (unexpected.get() != null) throw new AssertionError("a racing call failed unexpectedly", unexpected.get());
-            @SuppressWarnings("unchecked")
-            Race<T> race = new Race<>((T) results[0], (T) results[1]);
-            return race;
-        }
-
-        List<T> results() {
-            List<T> r = new ArrayList<>();
-            if (first != null) r.add(first);
-            if (second != null) r.add(second);
-            return r;
-        }
-    }
-
-    /** A node's connection to the bucket that can be cut (every request fails) and healed. */
-    static final class Partition implements ObjectStore {
-        private final ObjectStore inner;
-        private volatile boolean cut;
-
-        Partition(ObjectStore inner) {
-            this.inner = inner;
-        }
-
-        void cut() {
-            cut = true;
-        }
-
-        void heal() {
-            cut = false;
-        }
-
-        private ObjectStore up() {
-            if (cut) throw new StoreException.Unavailable("partitioned from the bucket (test)", null);
-            return inner;
-        }
-
-        @Override public StoredObject get(ObjectKey key) { return up().get(key); }
-        @Override public byte[] getRange(ObjectKey key, long offset, int length) { return up().getRange(key, offset, length); }
-        @Override public String put(ObjectKey key, byte[] data) { return up().put(key, data); }
-        @Override public String putIfAbsent(ObjectKey key, byte[] data) { return up().putIfAbsent(key, data); }
-        @Override public String putIfMatch(ObjectKey key, byte[] data, String etag) { return up().putIfMatch(key, data, etag); }
-        @Override public void delete(ObjectKey key) { up().delete(key); }
-        @Override public Optional<ObjectInfo> head(ObjectKey key) { return up().head(key); }
-        @Override public ObjectListing list(ObjectKey prefix, String startAfter, int maxKeys) { return up().list(prefix, startAfter, maxKeys); }
-        @Override public String describe() { return "partitionable " + inner.describe(); }
-        @Override public void close() {}
     }
 }
