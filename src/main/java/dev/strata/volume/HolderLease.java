@@ -87,7 +87,7 @@ final class HolderLease implements AutoCloseable {
     void check() {
         if (expired())
             throw new VolumeException.Unavailable("volume " + name + ": ownership of epoch " + epoch + " not confirmed within the "
-                    + Duration.ofNanos(leaseNanos).toSeconds() + " s lease (the bucket does not answer); writes fail until it does", null);
+                    + Duration.ofNanos(leaseNanos).toMillis() + " ms lease (the bucket does not answer); writes fail until it does", null);
     }
 
     @Override
