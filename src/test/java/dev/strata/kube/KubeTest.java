@@ -1,6 +1,7 @@
 package dev.strata.kube;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,14 +10,18 @@ import dev.strata.volume.GarbageCollector;
 import dev.strata.volume.Registry;
 import dev.strata.volume.VolumeException;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -63,6 +68,11 @@ class KubeTest {
 
     @Test
     void eventsLandOnThePvcOrTheVolumeSnapshot() {
+        pvc("apps", "db", Map.of());
+        client.genericKubernetesResources(new ResourceDefinitionContext.Builder().withGroup("snapshot.storage.k8s.io")
+                        .withVersion("v1").withKind("VolumeSnapshot").withPlural("volumesnapshots").withNamespaced(true).build()).inNamespace("apps")
+                .resource(new GenericKubernetesResourceBuilder().withApiVersion("snapshot.storage.k8s.io/v1").withKind("VolumeSnapshot")
+                        .withNewMetadata().withName("nightly").withNamespace("apps").endMetadata().build()).create();
         KubeEvents events = new KubeEvents(client, Clock.systemUTC(), "strata-controller");
         events.record(meta("apps", "db"), "Forked", "forked from image:postgres-16 in 4 ms", false);
         events.record(Map.of(KubeEvents.SNAPSHOT_NAME, "nightly", KubeEvents.SNAPSHOT_NAMESPACE, "apps"), "Cut",
@@ -71,13 +81,50 @@ class KubeTest {
         List<Event> list = client.v1().events().inNamespace("apps").list().getItems();
         assertEquals(2, list.size());
         Event pvc = list.stream().filter(e -> e.getReason().equals("Forked")).findFirst().orElseThrow();
-        assertEquals("PersistentVolumeClaim", pvc.getInvolvedObject().getKind());
-        assertEquals("db", pvc.getInvolvedObject().getName());
+        var claim = client.persistentVolumeClaims().inNamespace("apps").withName("db").get();
+        ObjectReference involved = pvc.getInvolvedObject();
+        assertEquals("PersistentVolumeClaim", involved.getKind());
+        assertEquals("v1", involved.getApiVersion());
+        assertEquals("db", involved.getName());
+        assertEquals("apps", involved.getNamespace());
+        assertNotNull(claim.getMetadata().getUid());
+        assertEquals(claim.getMetadata().getUid(), involved.getUid(), "kubectl describe finds Events by the object's uid");
+        assertEquals(claim.getMetadata().getResourceVersion(), involved.getResourceVersion());
         assertEquals("Normal", pvc.getType());
         assertEquals("strata-controller", pvc.getSource().getComponent());
+        assertEquals(1, pvc.getCount());
         Event snap = list.stream().filter(e -> e.getReason().equals("Cut")).findFirst().orElseThrow();
         assertEquals("VolumeSnapshot", snap.getInvolvedObject().getKind());
         assertEquals("snapshot.storage.k8s.io/v1", snap.getInvolvedObject().getApiVersion());
+        String snapshotUid = client.genericKubernetesResources(new ResourceDefinitionContext.Builder().withGroup("snapshot.storage.k8s.io")
+                .withVersion("v1").withKind("VolumeSnapshot").withPlural("volumesnapshots").withNamespaced(true).build())
+                .inNamespace("apps").withName("nightly").get().getMetadata().getUid();
+        assertNotNull(snapshotUid);
+        assertEquals(snapshotUid, snap.getInvolvedObject().getUid());
+    }
+
+    @Test
+    void aRepeatedEventRaisesTheCountOfTheFirstInsteadOfAddingOne() {
+        pvc("apps", "vm", Map.of());
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+        KubeEvents events = new KubeEvents(client, clock, "strata-controller");
+        for (int retry = 0; retry < 5; retry++) {
+            events.record(meta("apps", "vm"), "ForkFailed", "cannot fork image:missing: image missing does not exist", true);
+            clock.advance(Duration.ofSeconds(10));
+        }
+        events.record(meta("apps", "vm"), "ForkFailed", "cannot fork image:other: image other does not exist", true);
+        List<Event> list = client.v1().events().inNamespace("apps").list().getItems();
+        assertEquals(2, list.size(), "one Event per distinct message");
+        Event repeated = list.stream().filter(e -> e.getMessage().contains("image:missing")).findFirst().orElseThrow();
+        assertEquals(5, repeated.getCount());
+        assertEquals("2026-01-01T10:00:00Z", repeated.getFirstTimestamp());
+        assertEquals("2026-01-01T10:00:40Z", repeated.getLastTimestamp());
+        assertEquals("Warning", repeated.getType());
+
+        client.v1().events().inNamespace("apps").withName(repeated.getMetadata().getName()).delete();
+        events.record(meta("apps", "vm"), "ForkFailed", "cannot fork image:missing: image missing does not exist", true);
+        assertEquals(1, client.v1().events().inNamespace("apps").list().getItems().stream()
+                .filter(e -> e.getMessage().contains("image:missing")).count(), "an expired Event is written anew");
     }
 
     @Test
