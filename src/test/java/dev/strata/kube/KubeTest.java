@@ -5,33 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.strata.store.FileObjectStore;
-import dev.strata.volume.GarbageCollector;
-import dev.strata.volume.Registry;
 import dev.strata.volume.VolumeException;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The kube layer against Fabric8's mock API server in CRUD mode (no API server runs here). */
 @EnableKubernetesMockClient(crud = true)
 class KubeTest {
     KubernetesClient client;
-    @TempDir Path bucket;
 
     void pvc(String ns, String name, Map<String, String> annotations) {
         client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
@@ -125,34 +118,5 @@ class KubeTest {
         events.record(meta("apps", "vm"), "ForkFailed", "cannot fork image:missing: image missing does not exist", true);
         assertEquals(1, client.v1().events().inNamespace("apps").list().getItems().stream()
                 .filter(e -> e.getMessage().contains("image:missing")).count(), "an expired Event is written anew");
-    }
-
-    @Test
-    void garbageCollectionRunsInExactlyOneReplicaAndMovesWhenTheLeaderGoes() throws Exception {
-        try (FileObjectStore store = new FileObjectStore(bucket)) {
-            GarbageCollector gc = new GarbageCollector(new Registry(store, Clock.systemUTC()), Clock.systemUTC(), Duration.ofHours(1));
-            GcLoop a = GcLoop.start(client, "strata", "controller-a", gc, Duration.ofMillis(100), Duration.ofSeconds(3));
-            Thread.sleep(300);
-            GcLoop b = GcLoop.start(client, "strata", "controller-b", gc, Duration.ofMillis(100), Duration.ofSeconds(3));
-            try {
-                long deadline = System.currentTimeMillis() + 20_000;
-                while (a.passes() < 3 && System.currentTimeMillis() < deadline) Thread.sleep(50);
-                assertTrue(a.passes() >= 3, "the first replica leads and collects");
-                assertEquals(0, b.passes(), "the other replica waits");
-                Lease lease = client.leases().inNamespace("strata").withName(GcLoop.LEASE).get();
-                assertEquals("controller-a", lease.getSpec().getHolderIdentity());
-
-                a.close();
-                int atHandOver = a.passes();
-                while (b.passes() < 2 && System.currentTimeMillis() < deadline + 20_000) Thread.sleep(50);
-                assertTrue(b.passes() >= 2, "the lease moved to the other replica");
-                Thread.sleep(300);
-                assertEquals(atHandOver, a.passes(), "the old leader stopped collecting");
-                assertEquals("controller-b", client.leases().inNamespace("strata").withName(GcLoop.LEASE).get().getSpec().getHolderIdentity());
-            } finally {
-                a.close();
-                b.close();
-            }
-        }
     }
 }
