@@ -75,13 +75,20 @@ class SidecarCompatibilityTest {
         return out;
     }
 
-    static List<Container> sidecars(Map<String, Object> values) {
+    static List<HasMetadata> rendered(Map<String, Object> values) {
         var t = new Helm(Path.of("deploy/helm/strata")).template().withName("strata").withNamespace("strata").withKubeVersion("1.31.0");
         for (var e : values.entrySet()) t = t.set(e.getKey(), e.getValue());
-        List<Container> out = new ArrayList<>();
+        List<HasMetadata> out = new ArrayList<>();
         for (String doc : t.call().split("(?m)^---\\s*$")) {
             if (doc.lines().allMatch(l -> l.isBlank() || l.startsWith("#"))) continue;
-            HasMetadata o = Serialization.unmarshal(doc);
+            out.add(Serialization.unmarshal(doc));
+        }
+        return out;
+    }
+
+    static List<Container> sidecars(Map<String, Object> values) {
+        List<Container> out = new ArrayList<>();
+        for (HasMetadata o : rendered(values)) {
             if (o instanceof Deployment d) out.addAll(d.getSpec().getTemplate().getSpec().getContainers());
             if (o instanceof DaemonSet d) out.addAll(d.getSpec().getTemplate().getSpec().getContainers());
         }
@@ -165,6 +172,34 @@ class SidecarCompatibilityTest {
                     "docs/install.md names " + r.sidecar() + " " + r.version());
         }
         assertTrue(Stream.of("Kubernetes 1.28", "1.34").allMatch(install::contains), "docs/install.md states the supported Kubernetes versions");
+    }
+
+    /** The chart's sidecar rules (label strata.dev/rbac-for: sidecars) are the union of the pinned releases' upstream RBAC. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theSidecarRbacIsWhatThePinnedReleasesAskFor() throws Exception {
+        Map<String, Object> facts = facts();
+        Map<String, Object> sidecars = (Map<String, Object>) facts.get("sidecars");
+        java.util.Set<String> wanted = new java.util.TreeSet<>();
+        for (Container c : sidecars(Map.of())) {
+            Release r = pinned(facts, c);
+            Map<String, Object> row = (Map<String, Object>) ((Map<String, Object>) sidecars.get(r.sidecar())).get(r.version());
+            for (String rule : (List<String>) row.getOrDefault("rbac", List.of())) {
+                String[] parts = rule.split(":\\s*", 2);
+                for (String verb : parts[1].split("\\s+")) wanted.add(verb + " " + parts[0]);
+            }
+        }
+        java.util.Set<String> granted = new java.util.TreeSet<>();
+        for (HasMetadata o : rendered(Map.of())) {
+            if (!"sidecars".equals(o.getMetadata().getLabels() == null ? null : o.getMetadata().getLabels().get("strata.dev/rbac-for"))) continue;
+            List<io.fabric8.kubernetes.api.model.rbac.PolicyRule> rules = o instanceof io.fabric8.kubernetes.api.model.rbac.ClusterRole cr
+                    ? cr.getRules() : ((io.fabric8.kubernetes.api.model.rbac.Role) o).getRules();
+            for (var rule : rules)
+                for (String g : rule.getApiGroups())
+                    for (String res : rule.getResources())
+                        for (String v : rule.getVerbs()) granted.add(v + " " + (g.isEmpty() ? "core" : g) + "/" + res);
+        }
+        assertEquals(wanted, granted);
     }
 
     static String versionKey(String v) {
