@@ -4,6 +4,7 @@ import csi.v1.ControllerGrpc;
 import csi.v1.NodeGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.unix.DomainSocketAddress;
@@ -17,7 +18,9 @@ final class CsiSocketClient implements AutoCloseable {
 
     CsiSocketClient(Path socket) {
         channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+                .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext()
+                // no SO_KEEPALIVE on a unix socket (gRPC sets it on every channel; null takes it out)
+                .withOption(ChannelOption.SO_KEEPALIVE, null).build();
     }
 
     ControllerGrpc.ControllerBlockingStub controller() {

@@ -35,6 +35,10 @@ final class ServerOptions {
             description = "Address the metrics endpoint binds to (default ${DEFAULT-VALUE}).")
     String metricsAddress;
 
+    @Option(names = "--alpha-get-snapshot", defaultValue = "false",
+            description = "Also advertise the alpha CSI 1.12 controller capability GET_SNAPSHOT (default off: sidecars built on CSI 1.11 and csi-sanity v5.4.0 reject it).")
+    boolean alphaGetSnapshot;
+
     String csiEndpoint(Path stateDir) {
         return csiEndpoint == null || csiEndpoint.isBlank() ? "unix://" + stateDir.resolve("csi.sock") : csiEndpoint;
     }

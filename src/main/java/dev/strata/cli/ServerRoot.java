@@ -137,7 +137,7 @@ final class ServerRoot implements AutoCloseable {
                     log.atInfo().setMessage("kubernetes integration on").addKeyValue("namespace", kube.namespace())
                             .addKeyValue("gcIntervalMinutes", kube.gcIntervalMinutes).log();
                 }
-                services.add(new ControllerService(registry, cuts, annotations, events));
+                services.add(new ControllerService(registry, cuts, annotations, events, options.alphaGetSnapshot));
             }
             services.addFirst(new IdentityService(Version.current(), parts.controller(), () -> probe(store)));
             CsiServer server = CsiServer.start(CsiServer.socketPath(options.csiEndpoint(stateDir)), services);

@@ -38,12 +38,20 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     private final ImageAnnotations annotations;
     private final Events events;
     private final InFlight inFlight = new InFlight();
+    private final boolean advertiseGetSnapshot;
 
     public ControllerService(Registry registry, LiveCut liveCut, ImageAnnotations annotations) {
         this(registry, liveCut, annotations, Events.NONE);
     }
 
     public ControllerService(Registry registry, LiveCut liveCut, ImageAnnotations annotations, Events events) {
+        this(registry, liveCut, annotations, events, false);
+    }
+
+    /** {@code advertiseGetSnapshot}: also advertise the alpha GET_SNAPSHOT capability (CSI 1.12). */
+    public ControllerService(Registry registry, LiveCut liveCut, ImageAnnotations annotations, Events events,
+                             boolean advertiseGetSnapshot) {
+        this.advertiseGetSnapshot = advertiseGetSnapshot;
         this.registry = registry;
         this.liveCut = liveCut;
         this.annotations = annotations;
@@ -256,7 +264,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void controllerGetCapabilities(ControllerGetCapabilitiesRequest req,
                                           StreamObserver<ControllerGetCapabilitiesResponse> out) {
-        Rpc.unary("ControllerGetCapabilities", out, Responses::controllerCapabilities);
+        Rpc.unary("ControllerGetCapabilities", out, () -> Responses.controllerCapabilities(advertiseGetSnapshot));
     }
 
     @Override

@@ -126,7 +126,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodeGetVolumeStats(NodeGetVolumeStatsRequest req, StreamObserver<NodeGetVolumeStatsResponse> out) {
         Rpc.unary("NodeGetVolumeStats", out, () -> {
-            VolumeName name = Validate.volumeId("volume_id", req.getVolumeId());
+            VolumeName name = staged(req.getVolumeId());
             Path path = path("volume_path", req.getVolumePath());
             NodeVolumes.Stats s = volumes.stats(name, path);
             var b = NodeGetVolumeStatsResponse.newBuilder();
@@ -148,7 +148,7 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodeExpandVolume(NodeExpandVolumeRequest req, StreamObserver<NodeExpandVolumeResponse> out) {
         Rpc.unary("NodeExpandVolume", out, () -> {
-            VolumeName name = Validate.volumeId("volume_id", req.getVolumeId());
+            VolumeName name = staged(req.getVolumeId());
             path("volume_path", req.getVolumePath());
             if (req.hasVolumeCapability()) Validate.capability("volume_capability", req.getVolumeCapability());
             long required = req.hasCapacityRange() ? req.getCapacityRange().getRequiredBytes() : 0;
@@ -156,6 +156,16 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
             long size = volumes.expand(name, required);
             return NodeExpandVolumeResponse.newBuilder().setCapacityBytes(size).build();
         });
+    }
+
+    /**
+     * A volume this node holds. The spec's error tables put NOT_FOUND for an unknown volume
+     * first: checked before any path argument is looked at (csi-sanity sends "some/path").
+     */
+    private VolumeName staged(String volumeId) {
+        VolumeName name = Validate.volumeId("volume_id", volumeId);
+        if (!volumes.holds(name)) throw Errors.notFound("volume " + volumeId + " is not staged on this node");
+        return name;
     }
 
     private static boolean readerOnly(VolumeCapability cap) {

@@ -231,6 +231,21 @@ class NodeServiceTest {
         csi.node().nodeStageVolume(stageRequest(id, cap, publish(id, cap)));
     }
 
+    /** The CSI error tables (and csi-sanity v5.4.0): an unknown volume is NOT_FOUND before the path is even looked at. */
+    @Test
+    void anUnknownVolumeIsNotFoundEvenWithAMalformedPath() {
+        for (String path : List.of("some/path", "", "/etc/passwd", kubelet.resolve("pods/x").toString())) {
+            assertCode(Status.Code.NOT_FOUND, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                    .setVolumeId("some-vol-id").setVolumePath(path).build()), "some-vol-id");
+            assertCode(Status.Code.NOT_FOUND, () -> csi.node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                    .setVolumeId("some-vol-id").setVolumePath(path).build()), "some-vol-id");
+        }
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumePath("some/path").build()), "volume_id");
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                .setVolumePath("some/path").build()), "volume_id");
+    }
+
     @Test
     void badRequestsAreRefusedWithTheFieldNamedAndNothingAttached() {
         VolumeCapability cap = mount("ext4");
@@ -257,7 +272,8 @@ class NodeServiceTest {
         assertCode(Status.Code.FAILED_PRECONDITION, () -> csi.node().nodePublishVolume(publishRequest(id, cap, "pods/p/vol", false)), "NodeStageVolume");
         assertCode(Status.Code.NOT_FOUND, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id)
                 .setVolumePath(kubelet.resolve("x").toString()).build()), "not staged");
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id).build()), "volume_path");
+        assertCode(Status.Code.NOT_FOUND, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id).build()),
+                "not staged"); // the unknown volume first, then the path
         assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id)
                 .setTargetPath("/proc/self").build()), "outside");
         assertEquals(List.of(), LocalMap.open(stateDir.resolve("node")).entries(), "nothing was attached");

@@ -1,32 +1,30 @@
 package dev.strata.kube;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.strata.store.FileObjectStore;
-import dev.strata.volume.GarbageCollector;
-import dev.strata.volume.Registry;
 import dev.strata.volume.VolumeException;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The kube layer against Fabric8's mock API server in CRUD mode (no API server runs here). */
 @EnableKubernetesMockClient(crud = true)
 class KubeTest {
     KubernetesClient client;
-    @TempDir Path bucket;
 
     void pvc(String ns, String name, Map<String, String> annotations) {
         client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
@@ -63,6 +61,11 @@ class KubeTest {
 
     @Test
     void eventsLandOnThePvcOrTheVolumeSnapshot() {
+        pvc("apps", "db", Map.of());
+        client.genericKubernetesResources(new ResourceDefinitionContext.Builder().withGroup("snapshot.storage.k8s.io")
+                        .withVersion("v1").withKind("VolumeSnapshot").withPlural("volumesnapshots").withNamespaced(true).build()).inNamespace("apps")
+                .resource(new GenericKubernetesResourceBuilder().withApiVersion("snapshot.storage.k8s.io/v1").withKind("VolumeSnapshot")
+                        .withNewMetadata().withName("nightly").withNamespace("apps").endMetadata().build()).create();
         KubeEvents events = new KubeEvents(client, Clock.systemUTC(), "strata-controller");
         events.record(meta("apps", "db"), "Forked", "forked from image:postgres-16 in 4 ms", false);
         events.record(Map.of(KubeEvents.SNAPSHOT_NAME, "nightly", KubeEvents.SNAPSHOT_NAMESPACE, "apps"), "Cut",
@@ -71,41 +74,49 @@ class KubeTest {
         List<Event> list = client.v1().events().inNamespace("apps").list().getItems();
         assertEquals(2, list.size());
         Event pvc = list.stream().filter(e -> e.getReason().equals("Forked")).findFirst().orElseThrow();
-        assertEquals("PersistentVolumeClaim", pvc.getInvolvedObject().getKind());
-        assertEquals("db", pvc.getInvolvedObject().getName());
+        var claim = client.persistentVolumeClaims().inNamespace("apps").withName("db").get();
+        ObjectReference involved = pvc.getInvolvedObject();
+        assertEquals("PersistentVolumeClaim", involved.getKind());
+        assertEquals("v1", involved.getApiVersion());
+        assertEquals("db", involved.getName());
+        assertEquals("apps", involved.getNamespace());
+        assertNotNull(claim.getMetadata().getUid());
+        assertEquals(claim.getMetadata().getUid(), involved.getUid(), "kubectl describe finds Events by the object's uid");
+        assertEquals(claim.getMetadata().getResourceVersion(), involved.getResourceVersion());
         assertEquals("Normal", pvc.getType());
         assertEquals("strata-controller", pvc.getSource().getComponent());
+        assertEquals(1, pvc.getCount());
         Event snap = list.stream().filter(e -> e.getReason().equals("Cut")).findFirst().orElseThrow();
         assertEquals("VolumeSnapshot", snap.getInvolvedObject().getKind());
         assertEquals("snapshot.storage.k8s.io/v1", snap.getInvolvedObject().getApiVersion());
+        String snapshotUid = client.genericKubernetesResources(new ResourceDefinitionContext.Builder().withGroup("snapshot.storage.k8s.io")
+                .withVersion("v1").withKind("VolumeSnapshot").withPlural("volumesnapshots").withNamespaced(true).build())
+                .inNamespace("apps").withName("nightly").get().getMetadata().getUid();
+        assertNotNull(snapshotUid);
+        assertEquals(snapshotUid, snap.getInvolvedObject().getUid());
     }
 
     @Test
-    void garbageCollectionRunsInExactlyOneReplicaAndMovesWhenTheLeaderGoes() throws Exception {
-        try (FileObjectStore store = new FileObjectStore(bucket)) {
-            GarbageCollector gc = new GarbageCollector(new Registry(store, Clock.systemUTC()), Clock.systemUTC(), Duration.ofHours(1));
-            GcLoop a = GcLoop.start(client, "strata", "controller-a", gc, Duration.ofMillis(100), Duration.ofSeconds(3));
-            Thread.sleep(300);
-            GcLoop b = GcLoop.start(client, "strata", "controller-b", gc, Duration.ofMillis(100), Duration.ofSeconds(3));
-            try {
-                long deadline = System.currentTimeMillis() + 20_000;
-                while (a.passes() < 3 && System.currentTimeMillis() < deadline) Thread.sleep(50);
-                assertTrue(a.passes() >= 3, "the first replica leads and collects");
-                assertEquals(0, b.passes(), "the other replica waits");
-                Lease lease = client.leases().inNamespace("strata").withName(GcLoop.LEASE).get();
-                assertEquals("controller-a", lease.getSpec().getHolderIdentity());
-
-                a.close();
-                int atHandOver = a.passes();
-                while (b.passes() < 2 && System.currentTimeMillis() < deadline + 20_000) Thread.sleep(50);
-                assertTrue(b.passes() >= 2, "the lease moved to the other replica");
-                Thread.sleep(300);
-                assertEquals(atHandOver, a.passes(), "the old leader stopped collecting");
-                assertEquals("controller-b", client.leases().inNamespace("strata").withName(GcLoop.LEASE).get().getSpec().getHolderIdentity());
-            } finally {
-                a.close();
-                b.close();
-            }
+    void aRepeatedEventRaisesTheCountOfTheFirstInsteadOfAddingOne() {
+        pvc("apps", "vm", Map.of());
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+        KubeEvents events = new KubeEvents(client, clock, "strata-controller");
+        for (int retry = 0; retry < 5; retry++) {
+            events.record(meta("apps", "vm"), "ForkFailed", "cannot fork image:missing: image missing does not exist", true);
+            clock.advance(Duration.ofSeconds(10));
         }
+        events.record(meta("apps", "vm"), "ForkFailed", "cannot fork image:other: image other does not exist", true);
+        List<Event> list = client.v1().events().inNamespace("apps").list().getItems();
+        assertEquals(2, list.size(), "one Event per distinct message");
+        Event repeated = list.stream().filter(e -> e.getMessage().contains("image:missing")).findFirst().orElseThrow();
+        assertEquals(5, repeated.getCount());
+        assertEquals("2026-01-01T10:00:00Z", repeated.getFirstTimestamp());
+        assertEquals("2026-01-01T10:00:40Z", repeated.getLastTimestamp());
+        assertEquals("Warning", repeated.getType());
+
+        client.v1().events().inNamespace("apps").withName(repeated.getMetadata().getName()).delete();
+        events.record(meta("apps", "vm"), "ForkFailed", "cannot fork image:missing: image missing does not exist", true);
+        assertEquals(1, client.v1().events().inNamespace("apps").list().getItems().stream()
+                .filter(e -> e.getMessage().contains("image:missing")).count(), "an expired Event is written anew");
     }
 }
