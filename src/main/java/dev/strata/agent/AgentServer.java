@@ -2,6 +2,8 @@ package dev.strata.agent;
 
 import dev.strata.agent.proto.AgentProto.CutRequest;
 import dev.strata.agent.proto.AgentProto.CutResponse;
+import dev.strata.agent.proto.AgentProto.RetuneRequest;
+import dev.strata.agent.proto.AgentProto.RetuneResponse;
 import dev.strata.agent.proto.NodeAgentGrpc;
 import dev.strata.node.NodeVolumes;
 import dev.strata.volume.VolumeException;
@@ -135,6 +137,32 @@ public final class AgentServer implements AutoCloseable {
                 log.atError().setMessage("cut failed").addKeyValue("volume", req.getVolume()).setCause(e).log();
                 out.onError(Status.UNAVAILABLE.withDescription("cut failed: " + e.getMessage()).asRuntimeException());
             }
+        }
+
+        @Override
+        public void retune(RetuneRequest req, StreamObserver<RetuneResponse> out) {
+            try {
+                var v = volumes.retune(new VolumeName(req.getVolume()));
+                out.onNext(RetuneResponse.newBuilder().setRpoMillis(v.rpo().toMillis()).setSync(v.syncDurability()).build());
+                out.onCompleted();
+            } catch (RuntimeException e) {
+                out.onError(failure("retune", req.getVolume(), e));
+            }
+        }
+
+        /** A failure of a call about {@code volume} as the status the controller's clients read. */
+        static io.grpc.StatusRuntimeException failure(String call, String volume, RuntimeException e) {
+            return switch (e) {
+                case VolumeException.NotFound x -> Status.NOT_FOUND.withDescription(x.getMessage()).asRuntimeException();
+                case VolumeException.InvalidArgument x -> Status.INVALID_ARGUMENT.withDescription(x.getMessage()).asRuntimeException();
+                case VolumeException.Fenced x -> Status.FAILED_PRECONDITION.withDescription(x.getMessage()).asRuntimeException();
+                case VolumeException.FailedPrecondition x -> Status.FAILED_PRECONDITION.withDescription(x.getMessage()).asRuntimeException();
+                case VolumeException.Aborted x -> Status.ABORTED.withDescription(x.getMessage()).asRuntimeException();
+                default -> {
+                    log.atError().setMessage(call + " failed").addKeyValue("volume", volume).setCause(e).log();
+                    yield Status.UNAVAILABLE.withDescription(call + " failed: " + e.getMessage()).asRuntimeException();
+                }
+            };
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.strata.cli;
 
+import dev.strata.agent.AgentChannels;
 import dev.strata.agent.AgentLiveCut;
+import dev.strata.agent.AgentRetune;
 import dev.strata.agent.AgentServer;
 import dev.strata.agent.AgentToken;
 import dev.strata.csi.ControllerService;
@@ -120,6 +122,13 @@ final class ServerRoot implements AutoCloseable {
                         held -> nodeId == null || held.owner() == null || !held.owner().node().equals(nodeId.value()) ? AgentLiveCut.NOT_LOCAL
                                 : local != null && local.holds(new VolumeName(held.name())) ? local.cut(new VolumeName(held.name())) : null);
                 opened.add(cuts);
+                AgentChannels agents = new AgentChannels(token, parts.token().agentTlsCa == null ? null : parts.token().agentTlsCa.toFile());
+                opened.add(agents);
+                AgentRetune retune = new AgentRetune(agents, held -> {
+                    if (nodeId == null || !held.owner().node().equals(nodeId.value())) return false;
+                    if (local != null && local.holds(new VolumeName(held.name()))) local.retune(new VolumeName(held.name()));
+                    return true;
+                });
                 ControllerService.ImageAnnotations annotations = ControllerService.ImageAnnotations.NONE;
                 ControllerService.Events events = ControllerService.Events.NONE;
                 KubeOptions kube = parts.kube();
@@ -134,7 +143,7 @@ final class ServerRoot implements AutoCloseable {
                     log.atInfo().setMessage("kubernetes integration on").addKeyValue("namespace", kube.namespace())
                             .addKeyValue("gcIntervalMinutes", kube.gcIntervalMinutes).log();
                 }
-                services.add(new ControllerService(registry, cuts, annotations, events));
+                services.add(new ControllerService(registry, cuts, retune, annotations, events));
             }
             services.addFirst(new IdentityService(Version.current(), parts.controller(), () -> probe(store)));
             CsiServer server = CsiServer.start(CsiServer.socketPath(options.csiEndpoint(stateDir)), services);

@@ -62,7 +62,8 @@ final class Responses {
                 ControllerServiceCapability.RPC.Type.CLONE_VOLUME,
                 ControllerServiceCapability.RPC.Type.PUBLISH_READONLY,
                 ControllerServiceCapability.RPC.Type.EXPAND_VOLUME,
-                ControllerServiceCapability.RPC.Type.GET_VOLUME}) {
+                ControllerServiceCapability.RPC.Type.GET_VOLUME,
+                ControllerServiceCapability.RPC.Type.MODIFY_VOLUME}) {
             b.addCapabilities(ControllerServiceCapability.newBuilder()
                     .setRpc(ControllerServiceCapability.RPC.newBuilder().setType(rpc)));
         }

@@ -31,7 +31,8 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     final PoolId pool;
     final Registry registry;
     final PackCache packs;
-    final EngineOptions options;
+    /** Replaced whole by {@link #retune}; the uploader and FLUSH read it afresh each time. */
+    volatile EngineOptions options;
     final Clock clock;
     final FileChannel data;
     final Path dir;
@@ -496,6 +497,21 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
 
     public long dirtyBlocks() {
         return states.dirty(committedSeq, Long.MAX_VALUE).size();
+    }
+
+    /**
+     * Applies a changed {@code rpo} and {@code durability} (ControllerModifyVolume) without
+     * detaching: the uploader's next tick keeps the new bound, the next FLUSH the new durability.
+     */
+    public void retune(VolumeParameters p) {
+        options = options.retuned(p);
+        log.atInfo().setMessage("volume retuned").addKeyValue("volume", name.value())
+                .addKeyValue("rpoMillis", options.rpo().toMillis()).addKeyValue("sync", options.sync()).log();
+    }
+
+    /** Whether a FLUSH waits for the bucket (durability sync). */
+    public boolean syncDurability() {
+        return options.sync();
     }
 
     /** The recovery point objective this volume uploads within. */

@@ -227,4 +227,22 @@ class AgentTest {
             }
         }
     }
+
+    @Test
+    void aRetuneReachesTheHoldingEngineOverTheAgentWithoutADetach() {
+        held("tuned", true);
+        var engine = (dev.strata.volume.AttachedVolume) devices.targets.getLast();
+        assertEquals(Duration.ofSeconds(10), engine.rpo());
+        VolumeRecord modified = registry.modify(new VolumeName("tuned"), Map.of("rpo", "2", "durability", "sync"));
+        VolumeRecord publishedOnly = registry.modify(new VolumeName(held("not-staged", false).name()), Map.of("rpo", "3"));
+        try (AgentChannels channels = new AgentChannels(() -> token, null);
+             AgentChannels wrong = new AgentChannels(() -> AgentToken.of("another-token-another-token"), null)) {
+            new AgentRetune(channels, x -> false).retune(modified);
+            assertEquals(Duration.ofSeconds(2), engine.rpo(), "the holder re-read the record");
+            assertTrue(engine.syncDurability());
+            assertEquals(1, devices.added.get(), "the device stayed");
+            new AgentRetune(channels, x -> false).retune(publishedOnly); // not attached yet: it reads the record at attach
+            assertThrows(VolumeException.Unavailable.class, () -> new AgentRetune(wrong, x -> false).retune(modified));
+        }
+    }
 }
