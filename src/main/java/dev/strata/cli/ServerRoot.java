@@ -8,6 +8,7 @@ import dev.strata.agent.AgentToken;
 import dev.strata.csi.ControllerService;
 import dev.strata.csi.CsiServer;
 import dev.strata.csi.IdentityService;
+import dev.strata.csi.SnapshotMetadataService;
 import dev.strata.csi.NodeService;
 import dev.strata.kube.GcLoop;
 import dev.strata.kube.KubeEvents;
@@ -21,6 +22,7 @@ import dev.strata.store.ObjectKey;
 import dev.strata.store.ObjectStore;
 import dev.strata.volume.GarbageCollector;
 import dev.strata.volume.NodeId;
+import dev.strata.volume.ManifestDiff;
 import dev.strata.volume.PackCache;
 import dev.strata.volume.Registry;
 import dev.strata.volume.VolumeException;
@@ -144,6 +146,7 @@ final class ServerRoot implements AutoCloseable {
                             .addKeyValue("gcIntervalMinutes", kube.gcIntervalMinutes).log();
                 }
                 services.add(new ControllerService(registry, cuts, retune, annotations, events));
+                services.add(new SnapshotMetadataService(new ManifestDiff(registry, new PackCache(store, 0))));
             }
             services.addFirst(new IdentityService(Version.current(), parts.controller(), () -> probe(store)));
             CsiServer server = CsiServer.start(CsiServer.socketPath(options.csiEndpoint(stateDir)), services);

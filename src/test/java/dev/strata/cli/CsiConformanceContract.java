@@ -50,6 +50,10 @@ abstract class CsiConformanceContract {
         return side;
     }
 
+    public Path stateDirectory() {
+        return stateDir;
+    }
+
     @BeforeEach
     void startServer() {
         StoreOptions store = storeOptions(stateDir);
