@@ -2,6 +2,9 @@ package dev.strata.agent;
 
 import dev.strata.agent.proto.AgentProto.CutRequest;
 import dev.strata.agent.proto.AgentProto.CutResponse;
+import dev.strata.agent.proto.AgentProto.GroupCutRequest;
+import dev.strata.agent.proto.AgentProto.LatchRequest;
+import dev.strata.agent.proto.AgentProto.LatchResponse;
 import dev.strata.agent.proto.AgentProto.RetuneRequest;
 import dev.strata.agent.proto.AgentProto.RetuneResponse;
 import dev.strata.agent.proto.NodeAgentGrpc;
@@ -147,6 +150,48 @@ public final class AgentServer implements AutoCloseable {
                 out.onCompleted();
             } catch (RuntimeException e) {
                 out.onError(failure("retune", req.getVolume(), e));
+            }
+        }
+
+        @Override
+        public void latch(LatchRequest req, StreamObserver<LatchResponse> out) {
+            try {
+                if (req.getMaxMillis() < 1 || req.getMaxMillis() > 60_000)
+                    throw new VolumeException.InvalidArgument("max_millis must be 1..60000, got " + req.getMaxMillis());
+                var volume = volumes.attached(new VolumeName(req.getVolume()));
+                var group = new dev.strata.volume.GroupSnapshotId(req.getGroup());
+                if (req.getPrepare()) volume.prepareLatch(group, java.time.Duration.ofMillis(req.getMaxMillis()));
+                else volume.latch(group, java.time.Duration.ofMillis(req.getMaxMillis()));
+                out.onNext(LatchResponse.getDefaultInstance());
+                out.onCompleted();
+            } catch (RuntimeException e) {
+                out.onError(failure("latch", req.getVolume(), e));
+            }
+        }
+
+        @Override
+        public void groupCut(GroupCutRequest req, StreamObserver<CutResponse> out) {
+            try {
+                long start = System.nanoTime();
+                String key = volumes.attached(new VolumeName(req.getVolume())).cutLatched(new dev.strata.volume.GroupSnapshotId(req.getGroup()));
+                log.atInfo().setMessage("group cut for the controller").addKeyValue("volume", req.getVolume())
+                        .addKeyValue("group", req.getGroup()).addKeyValue("manifest", key)
+                        .addKeyValue("millis", (System.nanoTime() - start) / 1_000_000).log();
+                out.onNext(CutResponse.newBuilder().setManifestKey(key).build());
+                out.onCompleted();
+            } catch (RuntimeException e) {
+                out.onError(failure("group cut", req.getVolume(), e));
+            }
+        }
+
+        @Override
+        public void release(GroupCutRequest req, StreamObserver<LatchResponse> out) {
+            try {
+                volumes.attached(new VolumeName(req.getVolume())).release(new dev.strata.volume.GroupSnapshotId(req.getGroup()));
+                out.onNext(LatchResponse.getDefaultInstance());
+                out.onCompleted();
+            } catch (RuntimeException e) {
+                out.onError(failure("release", req.getVolume(), e));
             }
         }
 

@@ -1,12 +1,14 @@
 package dev.strata.cli;
 
 import dev.strata.agent.AgentChannels;
+import dev.strata.agent.AgentGroupCut;
 import dev.strata.agent.AgentLiveCut;
 import dev.strata.agent.AgentRetune;
 import dev.strata.agent.AgentServer;
 import dev.strata.agent.AgentToken;
 import dev.strata.csi.ControllerService;
 import dev.strata.csi.CsiServer;
+import dev.strata.csi.GroupControllerService;
 import dev.strata.csi.IdentityService;
 import dev.strata.csi.SnapshotMetadataService;
 import dev.strata.csi.NodeService;
@@ -21,6 +23,7 @@ import dev.strata.node.ProcessRunner;
 import dev.strata.store.ObjectKey;
 import dev.strata.store.ObjectStore;
 import dev.strata.volume.GarbageCollector;
+import dev.strata.volume.GroupCut;
 import dev.strata.volume.NodeId;
 import dev.strata.volume.ManifestDiff;
 import dev.strata.volume.PackCache;
@@ -147,6 +150,8 @@ final class ServerRoot implements AutoCloseable {
                 }
                 services.add(new ControllerService(registry, cuts, retune, annotations, events));
                 services.add(new SnapshotMetadataService(new ManifestDiff(registry, new PackCache(store, 0))));
+                services.add(new GroupControllerService(registry, new GroupCut(registry, held ->
+                        nodeId != null && held.owner().node().equals(nodeId.value()) ? new LocalGroupCut(local) : new AgentGroupCut(agents, held))));
             }
             services.addFirst(new IdentityService(Version.current(), parts.controller(), () -> probe(store)));
             CsiServer server = CsiServer.start(CsiServer.socketPath(options.csiEndpoint(stateDir)), services);

@@ -35,7 +35,7 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
         Rpc.unary("GetPluginCapabilities", out, () -> {
             var b = GetPluginCapabilitiesResponse.newBuilder();
             if (controller) for (var type : new PluginCapability.Service.Type[] {PluginCapability.Service.Type.CONTROLLER_SERVICE,
-                    PluginCapability.Service.Type.SNAPSHOT_METADATA_SERVICE})
+                    PluginCapability.Service.Type.SNAPSHOT_METADATA_SERVICE, PluginCapability.Service.Type.GROUP_CONTROLLER_SERVICE})
                 b.addCapabilities(PluginCapability.newBuilder().setService(PluginCapability.Service.newBuilder().setType(type)));
             b.addCapabilities(PluginCapability.newBuilder().setVolumeExpansion(
                     PluginCapability.VolumeExpansion.newBuilder().setType(PluginCapability.VolumeExpansion.Type.ONLINE)));

@@ -46,7 +46,13 @@ final class Responses {
         Instant created = Instant.parse(s.created());
         return Snapshot.newBuilder().setSnapshotId(s.id()).setSourceVolumeId(s.volume()).setSizeBytes(s.sizeBytes())
                 .setCreationTime(Timestamp.newBuilder().setSeconds(created.getEpochSecond()).setNanos(created.getNano()))
-                .setReadyToUse(true).build();
+                .setReadyToUse(true).setGroupSnapshotId(groupOf(s)).build();
+    }
+
+    /** The group a member snapshot was cut for ({@code group-<hex>/volume} as its CSI name), or "". */
+    private static String groupOf(SnapshotRecord s) {
+        String n = s.csiName();
+        return n != null && n.startsWith("group-") && n.indexOf('/') == 38 ? n.substring(0, 38) : "";
     }
 
     static ControllerGetCapabilitiesResponse controllerCapabilities() {

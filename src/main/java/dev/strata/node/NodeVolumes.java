@@ -480,6 +480,13 @@ public final class NodeVolumes implements AutoCloseable {
         return h.volume();
     }
 
+    /** The held volume's engine, for a group snapshot's latch, cut and release. NotFound if not held here. */
+    public AttachedVolume attached(VolumeName name) {
+        Held h = held.get(name.value());
+        if (h == null) throw new VolumeException.NotFound("volume " + name + " is not attached on node " + node);
+        return h.volume();
+    }
+
     public boolean holds(VolumeName name) {
         return held.containsKey(name.value());
     }

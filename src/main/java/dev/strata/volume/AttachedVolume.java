@@ -48,6 +48,8 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     final Object[] stripes = new Object[STRIPES];
     final ReentrantReadWriteLock cutLock = new ReentrantReadWriteLock();
     final Uploader uploader;
+    /** The group-snapshot latch: writes and FLUSHes pass it on the way in. */
+    final WriteGate gate;
     volatile long sizeBytes;
     volatile long committedSeq;
     /**
@@ -86,6 +88,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         this.sizeBytes = opened.sizeBytes();
         for (int i = 0; i < STRIPES; i++) stripes[i] = new Object();
         this.uploader = new Uploader(this);
+        this.gate = new WriteGate(clock);
         this.readBytes = Metrics.io(name.value(), "read");
         this.writeBytes = Metrics.io(name.value(), "write");
     }
@@ -181,7 +184,12 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         checkFenced();
         writeBytes.inc(src.remaining());
         int start = src.position();
-        whileDiskFull(() -> writeOnce(offset + (src.position() - start), src));
+        gate.enter();
+        try {
+            whileDiskFull(() -> writeOnce(offset + (src.position() - start), src));
+        } finally {
+            gate.exit();
+        }
     }
 
     /** How long a write or flush that finds the local disk full waits for the uploader to make room. */
@@ -246,6 +254,15 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     @Override
     public void flush() {
         checkFenced();
+        gate.enter();
+        try {
+            flushLatched();
+        } finally {
+            gate.exit();
+        }
+    }
+
+    private void flushLatched() {
         whileDiskFull(() -> {
             boolean metadata = punched.getAndSet(false);
             try {
@@ -274,7 +291,12 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
             int within = (int) (offset % blockSize);
             if (within == 0 && end - offset >= blockSize) {
                 long blocks = Math.min((end - offset) / blockSize, ZERO_BATCH);
-                zeroBlocks(block, block + blocks);
+                gate.enter();
+                try {
+                    zeroBlocks(block, block + blocks);
+                } finally {
+                    gate.exit();
+                }
                 offset += blocks * blockSize;
             } else {
                 int n = (int) Math.min(end - offset, blockSize - within);
@@ -478,6 +500,47 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     /** Commits everything written so far; returns the pool-relative key of that manifest. */
     public String cut() {
         return uploader.cycle(true).key();
+    }
+
+    /**
+     * Group snapshot, phase 0 (writes still flow): no background upload starts for up to
+     * {@code max}, and one in progress is waited for — so the latch is never held behind one.
+     */
+    public void prepareLatch(GroupSnapshotId group, java.time.Duration max) {
+        uploader.pauseFor(max);
+    }
+
+    /**
+     * Group snapshot, phase 1: stops acknowledging writes and FLUSHes (they wait) for
+     * {@code group}, once writes in progress have finished, until {@link #cutLatched} or
+     * {@link #release}, or {@code max} passes.
+     */
+    public void latch(GroupSnapshotId group, java.time.Duration max) {
+        uploader.pauseFor(max);
+        gate.close(group, max.toMillis(), max.toMillis() / 2);
+    }
+
+    /**
+     * Group snapshot, phase 2: takes the point in time with writes still held off, lets them
+     * go, then commits that point; the manifest's pool-relative key. Aborted if the latch
+     * lapsed (the writes it held may be anywhere relative to the other members' points).
+     */
+    public String cutLatched(GroupSnapshotId group) {
+        try {
+            if (!gate.heldBy(group))
+                throw new VolumeException.Aborted("the latch of volume " + name + " for group snapshot " + group
+                        + " lapsed or was never taken; retry the group snapshot");
+            return uploader.cycle(() -> gate.open(group)).key();
+        } finally {
+            gate.open(group);
+            uploader.resume();
+        }
+    }
+
+    /** Lets writes go without a cut (a group snapshot that failed elsewhere); idempotent. */
+    public void release(GroupSnapshotId group) {
+        gate.open(group);
+        uploader.resume();
     }
 
     /** Uploads and commits until nothing is dirty (NodeUnstage, sync FLUSH). */

@@ -26,6 +26,7 @@ public final class Registry {
     private final Snapshots snapshots;
     private final Images images;
     private final Ownership ownership;
+    private final GroupSnapshots groups;
 
     public Registry(ObjectStore store, Clock clock) {
         this.bucket = new Bucket(store);
@@ -33,6 +34,7 @@ public final class Registry {
         this.snapshots = new Snapshots(bucket, this, clock);
         this.images = new Images(bucket, this, clock);
         this.ownership = new Ownership(bucket, this, clock);
+        this.groups = new GroupSnapshots(bucket, this, clock);
     }
 
     public ObjectStore store() {
@@ -318,6 +320,10 @@ public final class Registry {
 
     public Ownership ownership() {
         return ownership;
+    }
+
+    public GroupSnapshots groups() {
+        return groups;
     }
 
     Bucket bucket() {

@@ -245,4 +245,32 @@ class AgentTest {
             assertThrows(VolumeException.Unavailable.class, () -> new AgentRetune(wrong, x -> false).retune(modified));
         }
     }
+
+    @Test
+    void aGroupCutLatchesCutsAndReleasesTheHolderOverTheAgent() throws Exception {
+        VolumeRecord r = held("grouped", true);
+        var engine = (dev.strata.volume.AttachedVolume) devices.targets.getLast();
+        var group = dev.strata.volume.GroupSnapshotId.forCsiName("agent-group");
+        VolumeName name = new VolumeName("grouped");
+        try (AgentChannels channels = new AgentChannels(() -> token, null)) {
+            AgentGroupCut holder = new AgentGroupCut(channels, r);
+            holder.prepare(name, group, Duration.ofSeconds(10));
+            holder.latch(name, group, Duration.ofSeconds(10));
+            var write = java.util.concurrent.CompletableFuture.runAsync(() -> engine.write(0, java.nio.ByteBuffer.allocate(4096)));
+            Thread.sleep(200);
+            assertFalse(write.isDone(), "latched: the write waits");
+            String key = holder.cut(name, group);
+            write.get(30, TimeUnit.SECONDS);
+            assertTrue(store.head(Layout.inPool(r.poolId(), key)).isPresent(), key);
+            holder.release(name, group); // idempotent after the cut
+
+            holder.prepare(name, group, Duration.ofSeconds(10));
+            holder.latch(name, group, Duration.ofMillis(200));
+            engine.write(0, java.nio.ByteBuffer.allocate(4096)); // goes through once the latch lapses
+            assertThrows(VolumeException.Aborted.class, () -> holder.cut(name, group), "a lapsed latch cannot be cut");
+            VolumeRecord notStaged = held("group-unstaged", false);
+            assertThrows(VolumeException.NotFound.class, () -> new AgentGroupCut(channels, notStaged)
+                    .prepare(new VolumeName("group-unstaged"), group, Duration.ofSeconds(1)));
+        }
+    }
 }
