@@ -240,6 +240,23 @@ class HelmChartTest {
         assertTrue(e.getMessage().contains("tlsSecret"), e.getMessage());
     }
 
+    @Test
+    void volumeGroupSnapshotsTurnOnTheSnapshotterGateAndAClassWhenAsked() {
+        Container off = of(parse(render(Map.of())), Deployment.class).getFirst().getSpec().getTemplate().getSpec().getContainers()
+                .stream().filter(c -> c.getName().equals("csi-snapshotter")).findFirst().orElseThrow();
+        assertFalse(off.getArgs().stream().anyMatch(a -> a.contains("CSIVolumeGroupSnapshot")), "off by default");
+        List<HasMetadata> objects = parse(render(Map.of("volumeGroupSnapshots.enabled", true)));
+        Container snapshotter = of(objects, Deployment.class).getFirst().getSpec().getTemplate().getSpec().getContainers()
+                .stream().filter(c -> c.getName().equals("csi-snapshotter")).findFirst().orElseThrow();
+        assertTrue(snapshotter.getArgs().contains("--feature-gates=CSIVolumeGroupSnapshot=true"), snapshotter.getArgs().toString());
+        GenericKubernetesResource cls = of(objects, GenericKubernetesResource.class).stream()
+                .filter(o -> o.getKind().equals("VolumeGroupSnapshotClass")).findFirst().orElseThrow();
+        assertEquals("groupsnapshot.storage.k8s.io/v1beta1", cls.getApiVersion(), "what the pinned csi-snapshotter v8.2 serves");
+        assertEquals("csi.strata.dev", cls.getAdditionalProperties().get("driver"));
+        assertTrue(of(objects, ClusterRole.class).stream().flatMap(r -> r.getRules().stream())
+                .anyMatch(r -> r.getResources().contains("volumegroupsnapshotcontents/status")));
+    }
+
     static void assertPinned(String image) {
         assertTrue(image.matches(".+:[A-Za-z0-9._-]+$") || image.matches(".+@sha256:[a-f0-9]{64}$"), "pinned: " + image);
         assertFalse(image.endsWith(":latest"), image);
