@@ -51,8 +51,8 @@ final class Responses {
 
     /** The group a member snapshot was cut for ({@code group-<hex>/volume} as its CSI name), or "". */
     private static String groupOf(SnapshotRecord s) {
-        String n = s.csiName();
-        return n != null && n.startsWith("group-") && n.indexOf('/') == 38 ? n.substring(0, 38) : "";
+        var group = dev.strata.volume.GroupSnapshotId.ofMemberName(s.csiName());
+        return group == null ? "" : group.value();
     }
 
     static ControllerGetCapabilitiesResponse controllerCapabilities() {

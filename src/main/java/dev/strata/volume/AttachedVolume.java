@@ -553,6 +553,11 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         return registry.snapshots().create(name, csiName, cut());
     }
 
+    /** Nanoseconds the last group-snapshot latch held writes off (close to open). */
+    public long lastLatchNanos() {
+        return gate.lastHeldNanos;
+    }
+
     /** Nanoseconds the last cut held writes off. */
     public long lastFreezeNanos() {
         return uploader.lastFreezeNanos;

@@ -23,7 +23,7 @@ public record GroupSnapshotId(String value) {
     }
 
     /** The group a member snapshot's CSI name points at, or null when it is no member's name. */
-    static GroupSnapshotId ofMemberName(String csiName) {
+    public static GroupSnapshotId ofMemberName(String csiName) {
         if (csiName == null || !csiName.startsWith("group-") || csiName.indexOf('/') != 38) return null;
         try {
             return new GroupSnapshotId(csiName.substring(0, 38));

@@ -13,6 +13,9 @@ final class WriteGate {
     private int inside;
     private GroupSnapshotId holder;
     private long deadlineMillis;
+    private long closedAtNanos;
+    /** How long the gate was last closed, close to open (metrics, benchmarks). */
+    volatile long lastHeldNanos;
 
     WriteGate(Clock clock) {
         this.clock = clock;
@@ -44,6 +47,7 @@ final class WriteGate {
         if (holder != null && clock.millis() >= deadlineMillis) lapse();
         if (holder != null && !holder.equals(group))
             throw new VolumeException.Aborted("the volume is latched for group snapshot " + holder);
+        if (holder == null) closedAtNanos = System.nanoTime();
         holder = group;
         deadlineMillis = clock.millis() + maxMillis;
         long drainDeadline = clock.millis() + drainMillis;
@@ -65,13 +69,11 @@ final class WriteGate {
 
     /** Opens the gate if {@code group} holds it; idempotent. */
     synchronized void open(GroupSnapshotId group) {
-        if (group.equals(holder)) {
-            holder = null;
-            notifyAll();
-        }
+        if (group.equals(holder)) lapse();
     }
 
     private void lapse() {
+        if (holder != null) lastHeldNanos = System.nanoTime() - closedAtNanos;
         holder = null;
         notifyAll();
     }
