@@ -160,8 +160,8 @@ public final class AgentServer implements AutoCloseable {
                     throw new VolumeException.InvalidArgument("max_millis must be 1..60000, got " + req.getMaxMillis());
                 var volume = volumes.attached(new VolumeName(req.getVolume()));
                 var group = new dev.strata.volume.GroupSnapshotId(req.getGroup());
-                if (req.getPrepare()) volume.prepareLatch(group, java.time.Duration.ofMillis(req.getMaxMillis()));
-                else volume.latch(group, java.time.Duration.ofMillis(req.getMaxMillis()));
+                if (req.getPrepare()) volume.groupLatch().prepare(group, java.time.Duration.ofMillis(req.getMaxMillis()));
+                else volume.groupLatch().latch(group, java.time.Duration.ofMillis(req.getMaxMillis()));
                 out.onNext(LatchResponse.getDefaultInstance());
                 out.onCompleted();
             } catch (RuntimeException e) {
@@ -173,7 +173,7 @@ public final class AgentServer implements AutoCloseable {
         public void groupCut(GroupCutRequest req, StreamObserver<CutResponse> out) {
             try {
                 long start = System.nanoTime();
-                String key = volumes.attached(new VolumeName(req.getVolume())).cutLatched(new dev.strata.volume.GroupSnapshotId(req.getGroup()));
+                String key = volumes.attached(new VolumeName(req.getVolume())).groupLatch().cut(new dev.strata.volume.GroupSnapshotId(req.getGroup()));
                 log.atInfo().setMessage("group cut for the controller").addKeyValue("volume", req.getVolume())
                         .addKeyValue("group", req.getGroup()).addKeyValue("manifest", key)
                         .addKeyValue("millis", (System.nanoTime() - start) / 1_000_000).log();
@@ -187,7 +187,7 @@ public final class AgentServer implements AutoCloseable {
         @Override
         public void release(GroupCutRequest req, StreamObserver<LatchResponse> out) {
             try {
-                volumes.attached(new VolumeName(req.getVolume())).release(new dev.strata.volume.GroupSnapshotId(req.getGroup()));
+                volumes.attached(new VolumeName(req.getVolume())).groupLatch().release(new dev.strata.volume.GroupSnapshotId(req.getGroup()));
                 out.onNext(LatchResponse.getDefaultInstance());
                 out.onCompleted();
             } catch (RuntimeException e) {

@@ -23,21 +23,21 @@ final class LocalGroupCut implements GroupCut.Holder {
 
     @Override
     public void prepare(VolumeName volume, GroupSnapshotId group, Duration max) {
-        volumes(volume).attached(volume).prepareLatch(group, max);
+        volumes(volume).attached(volume).groupLatch().prepare(group, max);
     }
 
     @Override
     public void latch(VolumeName volume, GroupSnapshotId group, Duration max) {
-        volumes(volume).attached(volume).latch(group, max);
+        volumes(volume).attached(volume).groupLatch().latch(group, max);
     }
 
     @Override
     public String cut(VolumeName volume, GroupSnapshotId group) {
-        return volumes(volume).attached(volume).cutLatched(group);
+        return volumes(volume).attached(volume).groupLatch().cut(group);
     }
 
     @Override
     public void release(VolumeName volume, GroupSnapshotId group) {
-        if (volumes != null && volumes.holds(volume)) volumes.attached(volume).release(group);
+        if (volumes != null && volumes.holds(volume)) volumes.attached(volume).groupLatch().release(group);
     }
 }

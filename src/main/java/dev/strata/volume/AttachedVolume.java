@@ -50,6 +50,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     final Uploader uploader;
     /** The group-snapshot latch: writes and FLUSHes pass it on the way in. */
     final WriteGate gate;
+    private final GroupLatch groupLatch;
     volatile long sizeBytes;
     volatile long committedSeq;
     /**
@@ -89,6 +90,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         for (int i = 0; i < STRIPES; i++) stripes[i] = new Object();
         this.uploader = new Uploader(this);
         this.gate = new WriteGate(clock);
+        this.groupLatch = new GroupLatch(name, gate, uploader);
         this.readBytes = Metrics.io(name.value(), "read");
         this.writeBytes = Metrics.io(name.value(), "write");
     }
@@ -502,45 +504,9 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         return uploader.cycle(true).key();
     }
 
-    /**
-     * Group snapshot, phase 0 (writes still flow): no background upload starts for up to
-     * {@code max}, and one in progress is waited for — so the latch is never held behind one.
-     */
-    public void prepareLatch(GroupSnapshotId group, java.time.Duration max) {
-        uploader.pauseFor(max);
-    }
-
-    /**
-     * Group snapshot, phase 1: stops acknowledging writes and FLUSHes (they wait) for
-     * {@code group}, once writes in progress have finished, until {@link #cutLatched} or
-     * {@link #release}, or {@code max} passes.
-     */
-    public void latch(GroupSnapshotId group, java.time.Duration max) {
-        uploader.pauseFor(max);
-        gate.close(group, max.toMillis(), max.toMillis() / 2);
-    }
-
-    /**
-     * Group snapshot, phase 2: takes the point in time with writes still held off, lets them
-     * go, then commits that point; the manifest's pool-relative key. Aborted if the latch
-     * lapsed (the writes it held may be anywhere relative to the other members' points).
-     */
-    public String cutLatched(GroupSnapshotId group) {
-        try {
-            if (!gate.heldBy(group))
-                throw new VolumeException.Aborted("the latch of volume " + name + " for group snapshot " + group
-                        + " lapsed or was never taken; retry the group snapshot");
-            return uploader.cycle(() -> gate.open(group)).key();
-        } finally {
-            gate.open(group);
-            uploader.resume();
-        }
-    }
-
-    /** Lets writes go without a cut (a group snapshot that failed elsewhere); idempotent. */
-    public void release(GroupSnapshotId group) {
-        gate.open(group);
-        uploader.resume();
+    /** This volume's side of a group snapshot: prepare, latch, cut, release. */
+    public GroupLatch groupLatch() {
+        return groupLatch;
     }
 
     /** Uploads and commits until nothing is dirty (NodeUnstage, sync FLUSH). */
@@ -551,11 +517,6 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     /** A live snapshot: a cut committed, then recorded as {@code volume@seq}. */
     public SnapshotRecord snapshot(String csiName) {
         return registry.snapshots().create(name, csiName, cut());
-    }
-
-    /** Nanoseconds the last group-snapshot latch held writes off (close to open). */
-    public long lastLatchNanos() {
-        return gate.lastHeldNanos;
     }
 
     /** Nanoseconds the last cut held writes off. */

@@ -65,8 +65,8 @@ class GroupCutTest {
      * node would — so its point would trail A's by many records were it not latched.
      */
     final GroupCut.Holder local = new GroupCut.Holder() {
-        public void prepare(VolumeName v, GroupSnapshotId g, Duration max) { volume(v).prepareLatch(g, max); }
-        public void latch(VolumeName v, GroupSnapshotId g, Duration max) { volume(v).latch(g, max); }
+        public void prepare(VolumeName v, GroupSnapshotId g, Duration max) { volume(v).groupLatch().prepare(g, max); }
+        public void latch(VolumeName v, GroupSnapshotId g, Duration max) { volume(v).groupLatch().latch(g, max); }
         public String cut(VolumeName v, GroupSnapshotId g) {
             if (v.value().equals("gb")) {
                 try {
@@ -75,9 +75,9 @@ class GroupCutTest {
                     throw new AssertionError(e);
                 }
             }
-            return volume(v).cutLatched(g);
+            return volume(v).groupLatch().cut(g);
         }
-        public void release(VolumeName v, GroupSnapshotId g) { volume(v).release(g); }
+        public void release(VolumeName v, GroupSnapshotId g) { volume(v).groupLatch().release(g); }
 
         AttachedVolume volume(VolumeName v) {
             AttachedVolume a = held.get(v);
@@ -149,22 +149,22 @@ class GroupCutTest {
     void theLatchHoldsWritesUntilTheCutAndLapsesByItself() throws Exception {
         AttachedVolume a = attach("la");
         GroupSnapshotId g = GroupSnapshotId.forCsiName("latch-test");
-        a.latch(g, Duration.ofSeconds(30));
+        a.groupLatch().latch(g, Duration.ofSeconds(30));
         CompletableFuture<Void> w = CompletableFuture.runAsync(() -> record(a, 7));
         Thread.sleep(200);
         assertFalse(w.isDone(), "a write is not acknowledged while the volume is latched");
-        String key = a.cutLatched(g);
+        String key = a.groupLatch().cut(g);
         w.get(30, TimeUnit.SECONDS);
         Manifest cutManifest = registry.bucket().readManifest(Layout.inPool(registry.resolve(new VolumeName("la")).poolId(), key));
         assertTrue(cutManifest.chunks().isEmpty(), "the write held at the latch is after the point in time");
 
         GroupSnapshotId lapsing = GroupSnapshotId.forCsiName("lapse-test");
-        a.latch(lapsing, Duration.ofMillis(300));
+        a.groupLatch().latch(lapsing, Duration.ofMillis(300));
         record(a, 8); // waits for the lapse, then goes through
-        assertThrows(VolumeException.Aborted.class, () -> a.cutLatched(lapsing), "a lapsed latch is no point in time");
-        a.latch(g, Duration.ofSeconds(30));
-        assertThrows(VolumeException.Aborted.class, () -> a.latch(lapsing, Duration.ofSeconds(1)), "one group at a time");
-        a.release(g);
+        assertThrows(VolumeException.Aborted.class, () -> a.groupLatch().cut(lapsing), "a lapsed latch is no point in time");
+        a.groupLatch().latch(g, Duration.ofSeconds(30));
+        assertThrows(VolumeException.Aborted.class, () -> a.groupLatch().latch(lapsing, Duration.ofSeconds(1)), "one group at a time");
+        a.groupLatch().release(g);
         record(a, 9);
         ByteBuffer back = ByteBuffer.allocate(8);
         a.read(9L * RECORD, back);

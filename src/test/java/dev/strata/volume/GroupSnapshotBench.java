@@ -45,10 +45,10 @@ public final class GroupSnapshotBench {
                 }
             }
             GroupCut cut = new GroupCut(registry, r -> new GroupCut.Holder() {
-                public void prepare(VolumeName v, GroupSnapshotId g, Duration max) { held.get(v).prepareLatch(g, max); }
-                public void latch(VolumeName v, GroupSnapshotId g, Duration max) { held.get(v).latch(g, max); }
-                public String cut(VolumeName v, GroupSnapshotId g) { return held.get(v).cutLatched(g); }
-                public void release(VolumeName v, GroupSnapshotId g) { held.get(v).release(g); }
+                public void prepare(VolumeName v, GroupSnapshotId g, Duration max) { held.get(v).groupLatch().prepare(g, max); }
+                public void latch(VolumeName v, GroupSnapshotId g, Duration max) { held.get(v).groupLatch().latch(g, max); }
+                public String cut(VolumeName v, GroupSnapshotId g) { return held.get(v).groupLatch().cut(g); }
+                public void release(VolumeName v, GroupSnapshotId g) { held.get(v).groupLatch().release(g); }
             });
             List<Long> heldOff = new ArrayList<>();
             long[] total = new long[ROUNDS];
@@ -64,7 +64,7 @@ public final class GroupSnapshotBench {
                 long t = System.nanoTime();
                 registry.groups().create("bench-" + round, held.keySet().stream().sorted().toList(), cut);
                 total[round] = System.nanoTime() - t;
-                for (AttachedVolume a : volumes) heldOff.add(a.lastLatchNanos());
+                for (AttachedVolume a : volumes) heldOff.add(a.groupLatch().lastHeldNanos());
             }
             long[] off = heldOff.stream().mapToLong(Long::longValue).toArray();
             StringBuilder md = new StringBuilder();
