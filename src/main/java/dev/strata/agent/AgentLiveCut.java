@@ -5,21 +5,14 @@ import dev.strata.agent.proto.AgentProto.ReleaseRequest;
 import dev.strata.agent.proto.NodeAgentGrpc;
 import dev.strata.volume.LiveCut;
 import dev.strata.volume.Owner;
-import dev.strata.volume.VolumeException;
 import dev.strata.volume.VolumeName;
 import dev.strata.volume.VolumeRecord;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import java.io.File;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLException;
 
 /**
  * The controller's side of the node agent: before snapshotting or cloning a volume some node
@@ -47,26 +40,35 @@ public final class AgentLiveCut implements LiveCut, AutoCloseable {
         };
     }
 
-    private final Supplier<AgentToken> token;
-    private final File trustedCa;
+    private final AgentChannels channels;
+    private final boolean ownsChannels;
     private final Local local;
-    private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    /** Over the controller's shared agent connections; {@code local} is the node of this process, or {@link Local#NONE}. */
+    public AgentLiveCut(AgentChannels channels, Local local) {
+        this(channels, false, local);
+    }
 
     /**
+     * With connections of its own (closed with it).
+     *
      * @param token     the shared token read at every call (a rotated Secret applies at once), or null when
      *                  none is configured (remote calls then fail clearly)
      * @param trustedCa PEM CA for agents serving TLS, or null for plaintext
-     * @param local     the node of this process, or {@link Local#NONE}
      */
     public AgentLiveCut(Supplier<AgentToken> token, File trustedCa, Local local) {
-        this.token = token;
-        this.trustedCa = trustedCa;
-        this.local = local;
+        this(new AgentChannels(token, trustedCa), true, local);
     }
 
     /** With a fixed token. */
     public AgentLiveCut(AgentToken token, File trustedCa, Local local) {
         this(token == null ? null : () -> token, trustedCa, local);
+    }
+
+    private AgentLiveCut(AgentChannels channels, boolean ownsChannels, Local local) {
+        this.channels = channels;
+        this.ownsChannels = ownsChannels;
+        this.local = local;
     }
 
     @Override
@@ -91,45 +93,16 @@ public final class AgentLiveCut implements LiveCut, AutoCloseable {
 
     /** One call to the holder's agent; NOT_FOUND (not attached there) is null. */
     private <T> T call(VolumeRecord held, String what, Function<NodeAgentGrpc.NodeAgentBlockingStub, T> rpc) {
-        Owner owner = held.owner();
-        if (owner.agent() == null || owner.agent().isBlank())
-            throw new VolumeException.Unavailable("volume " + held.name() + " is held by node " + owner.node()
-                    + ", which registered no node-agent address; cannot " + what + " it there", null);
-        if (token == null)
-            throw new VolumeException.Unavailable("volume " + held.name() + " is held by node " + owner.node()
-                    + " and no node-agent token is configured (--agent-token-file) to ask it to " + what + " it", null);
-        Metadata headers = new Metadata();
-        headers.put(AgentServer.AUTHORIZATION, "Bearer " + token.get().reveal());
         try {
-            return rpc.apply(NodeAgentGrpc.newBlockingStub(channel(owner.agent()))
-                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                    .withDeadlineAfter(60, TimeUnit.SECONDS));
+            return rpc.apply(channels.stub(held, what, Duration.ofSeconds(60)));
         } catch (StatusRuntimeException e) {
-            return switch (e.getStatus().getCode()) {
-                case NOT_FOUND -> null; // published but not staged there: nothing unuploaded
-                case FAILED_PRECONDITION -> throw new VolumeException.FailedPrecondition("node " + owner.node()
-                        + " cannot " + what + " volume " + held.name() + ": " + e.getStatus().getDescription());
-                default -> throw new VolumeException.Unavailable("node " + owner.node() + " (agent " + owner.agent()
-                        + ") did not " + what + " volume " + held.name() + ": " + e.getStatus().getCode() + " "
-                        + e.getStatus().getDescription(), e);
-            };
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) return null; // published but not staged there: nothing unuploaded
+            throw AgentChannels.failure(held, what, e);
         }
-    }
-
-    private ManagedChannel channel(String address) {
-        return channels.computeIfAbsent(address, a -> {
-            NettyChannelBuilder b = NettyChannelBuilder.forTarget(a).maxInboundMessageSize(64 * 1024);
-            if (trustedCa == null) return b.usePlaintext().build();
-            try {
-                return b.sslContext(GrpcSslContexts.forClient().trustManager(trustedCa).build()).build();
-            } catch (SSLException e) {
-                throw new VolumeException.InvalidArgument("cannot use the node-agent CA " + trustedCa + ": " + e.getMessage());
-            }
-        });
     }
 
     @Override
     public void close() {
-        for (ManagedChannel c : channels.values()) c.shutdownNow();
+        if (ownsChannels) channels.close();
     }
 }

@@ -2,8 +2,13 @@ package dev.strata.agent;
 
 import dev.strata.agent.proto.AgentProto.CutRequest;
 import dev.strata.agent.proto.AgentProto.CutResponse;
+import dev.strata.agent.proto.AgentProto.GroupCutRequest;
+import dev.strata.agent.proto.AgentProto.LatchRequest;
+import dev.strata.agent.proto.AgentProto.LatchResponse;
+import dev.strata.agent.proto.AgentProto.RetuneRequest;
 import dev.strata.agent.proto.AgentProto.ReleaseRequest;
 import dev.strata.agent.proto.AgentProto.ReleaseResponse;
+import dev.strata.agent.proto.AgentProto.RetuneResponse;
 import dev.strata.agent.proto.NodeAgentGrpc;
 import dev.strata.node.NodeVolumes;
 import dev.strata.volume.VolumeException;
@@ -144,16 +149,77 @@ public final class AgentServer implements AutoCloseable {
                         .addKeyValue("millis", (System.nanoTime() - start) / 1_000_000).log();
                 out.onNext(response);
                 out.onCompleted();
-            } catch (VolumeException.NotFound e) {
-                out.onError(Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException());
-            } catch (VolumeException.InvalidArgument e) {
-                out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-            } catch (VolumeException.Fenced | VolumeException.FailedPrecondition e) {
-                out.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
             } catch (RuntimeException e) {
-                log.atError().setMessage(what + " failed").addKeyValue("volume", volume).setCause(e).log();
-                out.onError(Status.UNAVAILABLE.withDescription(what + " failed: " + e.getMessage()).asRuntimeException());
+                out.onError(failure(what, volume, e));
             }
+        }
+
+        @Override
+        public void retune(RetuneRequest req, StreamObserver<RetuneResponse> out) {
+            try {
+                var v = volumes.retune(new VolumeName(req.getVolume()));
+                out.onNext(RetuneResponse.newBuilder().setRpoMillis(v.rpo().toMillis()).setSync(v.syncDurability()).build());
+                out.onCompleted();
+            } catch (RuntimeException e) {
+                out.onError(failure("retune", req.getVolume(), e));
+            }
+        }
+
+        @Override
+        public void latch(LatchRequest req, StreamObserver<LatchResponse> out) {
+            try {
+                if (req.getMaxMillis() < 1 || req.getMaxMillis() > 60_000)
+                    throw new VolumeException.InvalidArgument("max_millis must be 1..60000, got " + req.getMaxMillis());
+                var volume = volumes.attached(new VolumeName(req.getVolume()));
+                var group = new dev.strata.volume.GroupSnapshotId(req.getGroup());
+                if (req.getPrepare()) volume.groupLatch().prepare(group, java.time.Duration.ofMillis(req.getMaxMillis()));
+                else volume.groupLatch().latch(group, java.time.Duration.ofMillis(req.getMaxMillis()));
+                out.onNext(LatchResponse.getDefaultInstance());
+                out.onCompleted();
+            } catch (RuntimeException e) {
+                out.onError(failure("latch", req.getVolume(), e));
+            }
+        }
+
+        @Override
+        public void groupCut(GroupCutRequest req, StreamObserver<CutResponse> out) {
+            try {
+                long start = System.nanoTime();
+                String key = volumes.attached(new VolumeName(req.getVolume())).groupLatch().cut(new dev.strata.volume.GroupSnapshotId(req.getGroup()));
+                log.atInfo().setMessage("group cut for the controller").addKeyValue("volume", req.getVolume())
+                        .addKeyValue("group", req.getGroup()).addKeyValue("manifest", key)
+                        .addKeyValue("millis", (System.nanoTime() - start) / 1_000_000).log();
+                out.onNext(CutResponse.newBuilder().setManifestKey(key).build());
+                out.onCompleted();
+            } catch (RuntimeException e) {
+                out.onError(failure("group cut", req.getVolume(), e));
+            }
+        }
+
+        @Override
+        public void unlatch(GroupCutRequest req, StreamObserver<LatchResponse> out) {
+            try {
+                volumes.attached(new VolumeName(req.getVolume())).groupLatch().release(new dev.strata.volume.GroupSnapshotId(req.getGroup()));
+                out.onNext(LatchResponse.getDefaultInstance());
+                out.onCompleted();
+            } catch (RuntimeException e) {
+                out.onError(failure("unlatch", req.getVolume(), e));
+            }
+        }
+
+        /** A failure of a call about {@code volume} as the status the controller's clients read. */
+        static io.grpc.StatusRuntimeException failure(String call, String volume, RuntimeException e) {
+            return switch (e) {
+                case VolumeException.NotFound x -> Status.NOT_FOUND.withDescription(x.getMessage()).asRuntimeException();
+                case VolumeException.InvalidArgument x -> Status.INVALID_ARGUMENT.withDescription(x.getMessage()).asRuntimeException();
+                case VolumeException.Fenced x -> Status.FAILED_PRECONDITION.withDescription(x.getMessage()).asRuntimeException();
+                case VolumeException.FailedPrecondition x -> Status.FAILED_PRECONDITION.withDescription(x.getMessage()).asRuntimeException();
+                case VolumeException.Aborted x -> Status.ABORTED.withDescription(x.getMessage()).asRuntimeException();
+                default -> {
+                    log.atError().setMessage(call + " failed").addKeyValue("volume", volume).setCause(e).log();
+                    yield Status.UNAVAILABLE.withDescription(call + " failed: " + e.getMessage()).asRuntimeException();
+                }
+            };
         }
     }
 }

@@ -1,11 +1,16 @@
 package dev.strata.cli;
 
+import dev.strata.agent.AgentChannels;
+import dev.strata.agent.AgentGroupCut;
 import dev.strata.agent.AgentLiveCut;
+import dev.strata.agent.AgentRetune;
 import dev.strata.agent.AgentServer;
 import dev.strata.agent.AgentToken;
 import dev.strata.csi.ControllerService;
 import dev.strata.csi.CsiServer;
+import dev.strata.csi.GroupControllerService;
 import dev.strata.csi.IdentityService;
+import dev.strata.csi.SnapshotMetadataService;
 import dev.strata.csi.NodeService;
 import dev.strata.kube.GcLoop;
 import dev.strata.kube.KubeEvents;
@@ -18,7 +23,9 @@ import dev.strata.node.ProcessRunner;
 import dev.strata.store.ObjectKey;
 import dev.strata.store.ObjectStore;
 import dev.strata.volume.GarbageCollector;
+import dev.strata.volume.GroupCut;
 import dev.strata.volume.NodeId;
+import dev.strata.volume.ManifestDiff;
 import dev.strata.volume.PackCache;
 import dev.strata.volume.Registry;
 import dev.strata.volume.VolumeException;
@@ -120,9 +127,15 @@ final class ServerRoot implements AutoCloseable {
                 registry.registerNode(nodeId, null, 0);
             }
             if (parts.controller()) {
-                AgentLiveCut cuts = new AgentLiveCut(token, parts.token().agentTlsCa == null ? null : parts.token().agentTlsCa.toFile(),
-                        localHolder(nodeId, volumes));
-                opened.add(cuts);
+                NodeVolumes local = volumes;
+                AgentChannels agents = new AgentChannels(token, parts.token().agentTlsCa == null ? null : parts.token().agentTlsCa.toFile());
+                opened.add(agents);
+                AgentLiveCut cuts = new AgentLiveCut(agents, localHolder(nodeId, volumes));
+                AgentRetune retune = new AgentRetune(agents, held -> {
+                    if (nodeId == null || !held.owner().node().equals(nodeId.value())) return false;
+                    if (local != null && local.holds(new VolumeName(held.name()))) local.retune(new VolumeName(held.name()));
+                    return true;
+                });
                 ControllerService.ImageAnnotations annotations = ControllerService.ImageAnnotations.NONE;
                 ControllerService.Events events = ControllerService.Events.NONE;
                 KubeOptions kube = parts.kube();
@@ -137,7 +150,10 @@ final class ServerRoot implements AutoCloseable {
                     log.atInfo().setMessage("kubernetes integration on").addKeyValue("namespace", kube.namespace())
                             .addKeyValue("gcIntervalMinutes", kube.gcIntervalMinutes).log();
                 }
-                services.add(new ControllerService(registry, cuts, annotations, events, options.alphaGetSnapshot));
+                services.add(new ControllerService(registry, cuts, retune, annotations, events, options.alphaGetSnapshot));
+                services.add(new SnapshotMetadataService(new ManifestDiff(registry, new PackCache(store, 0))));
+                services.add(new GroupControllerService(registry, new GroupCut(registry, held ->
+                        nodeId != null && held.owner().node().equals(nodeId.value()) ? new LocalGroupCut(local) : new AgentGroupCut(agents, held))));
             }
             services.addFirst(new IdentityService(Version.current(), parts.controller(), () -> probe(store)));
             CsiServer server = CsiServer.start(CsiServer.socketPath(options.csiEndpoint(stateDir)), services);

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "snapshots", mixinStandardHelpOptions = true, description = "List, create and delete snapshots (ids are VOLUME@SEQ, valid on any node).",
-        subcommands = {SnapshotsCommand.Create.class, SnapshotsCommand.Delete.class})
+        subcommands = {SnapshotsCommand.Create.class, SnapshotsCommand.Delete.class, SnapshotsDiffCommand.class})
 final class SnapshotsCommand implements Callable<Integer> {
     @Mixin StoreOptions store;
     @Option(names = "--volume", paramLabel = "NAME", description = "Only this volume's snapshots.") String volume;

@@ -5,6 +5,7 @@ import csi.v1.Csi.*;
 import dev.strata.volume.CreateSpec;
 import dev.strata.volume.FromRef;
 import dev.strata.volume.LiveCut;
+import dev.strata.volume.LiveRetune;
 import dev.strata.volume.NodeId;
 import dev.strata.volume.Registry;
 import dev.strata.volume.SnapshotId;
@@ -35,6 +36,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     private final Registry registry;
     private final LiveCut liveCut;
+    private final LiveRetune liveRetune;
     private final ImageAnnotations annotations;
     private final Events events;
     private final InFlight inFlight = new InFlight();
@@ -45,15 +47,16 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     public ControllerService(Registry registry, LiveCut liveCut, ImageAnnotations annotations, Events events) {
-        this(registry, liveCut, annotations, events, false);
+        this(registry, liveCut, LiveRetune.UNREACHABLE, annotations, events, false);
     }
 
     /** {@code advertiseGetSnapshot}: also advertise the alpha GET_SNAPSHOT capability (CSI 1.12). */
-    public ControllerService(Registry registry, LiveCut liveCut, ImageAnnotations annotations, Events events,
+    public ControllerService(Registry registry, LiveCut liveCut, LiveRetune liveRetune, ImageAnnotations annotations, Events events,
                              boolean advertiseGetSnapshot) {
         this.advertiseGetSnapshot = advertiseGetSnapshot;
         this.registry = registry;
         this.liveCut = liveCut;
+        this.liveRetune = liveRetune;
         this.annotations = annotations;
         this.events = events;
     }
@@ -63,7 +66,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         Rpc.unary("CreateVolume", out, () -> {
             VolumeName name = VolumeName.forCsiName(Validate.required("name", req.getName()));
             Validate.capabilities("volume_capabilities", req.getVolumeCapabilitiesList());
-            VolumeParameters params = VolumeParameters.parse(req.getParametersMap());
+            VolumeParameters params = VolumeParameters.parse(
+                    VolumeParameters.overlay(req.getParametersMap(), req.getModifiableParametersMap()));
             FromRef from = source(req, params);
             try (var guard = inFlight.acquire(name.value())) {
                 CreateSpec spec = new CreateSpec(name, req.getName(), req.getCapacityRange().getRequiredBytes(),
@@ -257,6 +261,24 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                             + " bytes, above limit_bytes " + limit).asRuntimeException();
                 return ControllerExpandVolumeResponse.newBuilder().setCapacityBytes(grown.sizeBytes())
                         .setNodeExpansionRequired(true).build();
+            }
+        });
+    }
+
+    /**
+     * Changes {@code rpo}/{@code durability} (a VolumeAttributesClass): the record first, then
+     * the holder's engine through its node agent, without a detach. Any other key →
+     * INVALID_ARGUMENT with nothing modified. A holder that cannot be reached → UNAVAILABLE
+     * (the record already holds the change; the retry re-applies it).
+     */
+    @Override
+    public void controllerModifyVolume(ControllerModifyVolumeRequest req, StreamObserver<ControllerModifyVolumeResponse> out) {
+        Rpc.unary("ControllerModifyVolume", out, () -> {
+            VolumeName name = Validate.volumeId("volume_id", req.getVolumeId());
+            if (req.getMutableParametersCount() == 0) throw Errors.invalid("mutable_parameters is required");
+            try (var guard = inFlight.acquire(name.value())) {
+                liveRetune.retune(registry.modify(name, req.getMutableParametersMap()));
+                return ControllerModifyVolumeResponse.getDefaultInstance();
             }
         });
     }

@@ -34,8 +34,9 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
                                       StreamObserver<GetPluginCapabilitiesResponse> out) {
         Rpc.unary("GetPluginCapabilities", out, () -> {
             var b = GetPluginCapabilitiesResponse.newBuilder();
-            if (controller) b.addCapabilities(PluginCapability.newBuilder().setService(
-                    PluginCapability.Service.newBuilder().setType(PluginCapability.Service.Type.CONTROLLER_SERVICE)));
+            if (controller) for (var type : new PluginCapability.Service.Type[] {PluginCapability.Service.Type.CONTROLLER_SERVICE,
+                    PluginCapability.Service.Type.SNAPSHOT_METADATA_SERVICE, PluginCapability.Service.Type.GROUP_CONTROLLER_SERVICE})
+                b.addCapabilities(PluginCapability.newBuilder().setService(PluginCapability.Service.newBuilder().setType(type)));
             b.addCapabilities(PluginCapability.newBuilder().setVolumeExpansion(
                     PluginCapability.VolumeExpansion.newBuilder().setType(PluginCapability.VolumeExpansion.Type.ONLINE)));
             return b.build();

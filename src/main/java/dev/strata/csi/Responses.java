@@ -46,7 +46,13 @@ final class Responses {
         Instant created = Instant.parse(s.created());
         return Snapshot.newBuilder().setSnapshotId(s.id()).setSourceVolumeId(s.volume()).setSizeBytes(s.sizeBytes())
                 .setCreationTime(Timestamp.newBuilder().setSeconds(created.getEpochSecond()).setNanos(created.getNano()))
-                .setReadyToUse(true).build();
+                .setReadyToUse(true).setGroupSnapshotId(groupOf(s)).build();
+    }
+
+    /** The group a member snapshot was cut for ({@code group-<hex>/volume} as its CSI name), or "". */
+    private static String groupOf(SnapshotRecord s) {
+        var group = dev.strata.volume.GroupSnapshotId.ofMemberName(s.csiName());
+        return group == null ? "" : group.value();
     }
 
     /**
@@ -66,7 +72,8 @@ final class Responses {
                 ControllerServiceCapability.RPC.Type.CLONE_VOLUME,
                 ControllerServiceCapability.RPC.Type.PUBLISH_READONLY,
                 ControllerServiceCapability.RPC.Type.EXPAND_VOLUME,
-                ControllerServiceCapability.RPC.Type.GET_VOLUME}) {
+                ControllerServiceCapability.RPC.Type.GET_VOLUME,
+                ControllerServiceCapability.RPC.Type.MODIFY_VOLUME}) {
             b.addCapabilities(ControllerServiceCapability.newBuilder()
                     .setRpc(ControllerServiceCapability.RPC.newBuilder().setType(rpc)));
         }

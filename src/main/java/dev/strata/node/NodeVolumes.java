@@ -515,6 +515,24 @@ public final class NodeVolumes implements AutoCloseable {
         return h.volume().cut();
     }
 
+    /**
+     * Re-reads the volume's record and applies its mutable parameters to the held engine
+     * (ControllerModifyVolume through the node agent). NotFound if not held here.
+     */
+    public AttachedVolume retune(VolumeName name) {
+        Held h = held.get(name.value());
+        if (h == null) throw new VolumeException.NotFound("volume " + name + " is not attached on node " + node);
+        h.volume().retune(VolumeParameters.parse(registry.resolve(name).parameters()));
+        return h.volume();
+    }
+
+    /** The held volume's engine, for a group snapshot's latch, cut and release. NotFound if not held here. */
+    public AttachedVolume attached(VolumeName name) {
+        Held h = held.get(name.value());
+        if (h == null) throw new VolumeException.NotFound("volume " + name + " is not attached on node " + node);
+        return h.volume();
+    }
+
     public boolean holds(VolumeName name) {
         return held.containsKey(name.value());
     }

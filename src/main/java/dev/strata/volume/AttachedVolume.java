@@ -31,7 +31,8 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     final PoolId pool;
     final Registry registry;
     final PackCache packs;
-    final EngineOptions options;
+    /** Replaced whole by {@link #retune}; the uploader and FLUSH read it afresh each time. */
+    volatile EngineOptions options;
     final Clock clock;
     final FileChannel data;
     final Path dir;
@@ -47,6 +48,9 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     final Object[] stripes = new Object[STRIPES];
     final ReentrantReadWriteLock cutLock = new ReentrantReadWriteLock();
     final Uploader uploader;
+    /** The group-snapshot latch: writes and FLUSHes pass it on the way in. */
+    final WriteGate gate;
+    private final GroupLatch groupLatch;
     volatile long sizeBytes;
     volatile long committedSeq;
     /**
@@ -89,6 +93,8 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         for (int i = 0; i < STRIPES; i++) stripes[i] = new Object();
         this.uploader = new Uploader(this);
         this.lease = new HolderLease(name, epoch, registry.ownership(), opened.lease(), System::nanoTime, this::fence);
+        this.gate = new WriteGate(clock);
+        this.groupLatch = new GroupLatch(name, gate, uploader);
         this.readBytes = Metrics.io(name.value(), "read");
         this.writeBytes = Metrics.io(name.value(), "write");
     }
@@ -203,7 +209,12 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         checkWritable();
         writeBytes.inc(src.remaining());
         int start = src.position();
-        whileDiskFull(() -> writeOnce(offset + (src.position() - start), src));
+        gate.enter();
+        try {
+            whileDiskFull(() -> writeOnce(offset + (src.position() - start), src));
+        } finally {
+            gate.exit();
+        }
         acknowledge();
     }
 
@@ -269,6 +280,15 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     @Override
     public void flush() {
         checkWritable();
+        gate.enter();
+        try {
+            flushLatched();
+        } finally {
+            gate.exit();
+        }
+    }
+
+    private void flushLatched() {
         whileDiskFull(() -> {
             boolean metadata = punched.getAndSet(false);
             try {
@@ -298,7 +318,12 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
             int within = (int) (offset % blockSize);
             if (within == 0 && end - offset >= blockSize) {
                 long blocks = Math.min((end - offset) / blockSize, ZERO_BATCH);
-                zeroBlocks(block, block + blocks);
+                gate.enter();
+                try {
+                    zeroBlocks(block, block + blocks);
+                } finally {
+                    gate.exit();
+                }
                 offset += blocks * blockSize;
             } else {
                 int n = (int) Math.min(end - offset, blockSize - within);
@@ -508,6 +533,11 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         return uploader.cycle(true).key();
     }
 
+    /** This volume's side of a group snapshot: prepare, latch, cut, release. */
+    public GroupLatch groupLatch() {
+        return groupLatch;
+    }
+
     /** Uploads and commits until nothing is dirty (NodeUnstage, sync FLUSH). */
     public void drain() {
         uploader.drain();
@@ -542,6 +572,21 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
 
     public long dirtyBlocks() {
         return states.dirty(committedSeq, Long.MAX_VALUE).size();
+    }
+
+    /**
+     * Applies a changed {@code rpo} and {@code durability} (ControllerModifyVolume) without
+     * detaching: the uploader's next tick keeps the new bound, the next FLUSH the new durability.
+     */
+    public void retune(VolumeParameters p) {
+        options = options.retuned(p);
+        log.atInfo().setMessage("volume retuned").addKeyValue("volume", name.value())
+                .addKeyValue("rpoMillis", options.rpo().toMillis()).addKeyValue("sync", options.sync()).log();
+    }
+
+    /** Whether a FLUSH waits for the bucket (durability sync). */
+    public boolean syncDurability() {
+        return options.sync();
     }
 
     /** The recovery point objective this volume uploads within. */

@@ -20,4 +20,10 @@ public record EngineOptions(Duration rpo, long dirtyBytes, boolean sync, int upl
         return new EngineOptions(Duration.ofSeconds(p.rpoSeconds()), DEFAULTS.dirtyBytes,
                 p.durability() == VolumeParameters.Durability.SYNC, DEFAULTS.uploadThreads, DEFAULTS.blocksPerPack);
     }
+
+    /** These options with another RPO and durability (ControllerModifyVolume on an attached volume). */
+    public EngineOptions retuned(VolumeParameters p) {
+        return new EngineOptions(Duration.ofSeconds(p.rpoSeconds()), dirtyBytes,
+                p.durability() == VolumeParameters.Durability.SYNC, uploadThreads, blocksPerPack);
+    }
 }

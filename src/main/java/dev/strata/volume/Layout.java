@@ -90,6 +90,11 @@ public final class Layout {
         return ObjectKey.of("index", "snapshots", id + ".json");
     }
 
+    /** A volume group snapshot's record. */
+    static ObjectKey groupSnapshot(GroupSnapshotId id) {
+        return ObjectKey.of("index", "groups", id.value() + ".json");
+    }
+
     static ObjectKey snapshotName(String csiName) {
         return ObjectKey.of("index", "snapshot-names", Names.sha256Hex(csiName) + ".json");
     }

@@ -26,6 +26,7 @@ public final class Registry {
     private final Snapshots snapshots;
     private final Images images;
     private final Ownership ownership;
+    private final GroupSnapshots groups;
 
     public Registry(ObjectStore store, Clock clock) {
         this(store, clock, Ownership.DEFAULT_LEASE);
@@ -38,6 +39,7 @@ public final class Registry {
         this.snapshots = new Snapshots(bucket, this, clock);
         this.images = new Images(bucket, this, clock);
         this.ownership = new Ownership(bucket, this, clock, lease);
+        this.groups = new GroupSnapshots(bucket, this, clock);
     }
 
     public ObjectStore store() {
@@ -129,7 +131,7 @@ public final class Registry {
             why = "it was created from " + (existing.source() == null ? "nothing (blank)" : existing.source());
         else if (spec.csiName() != null && existing.csiName() != null && !existing.csiName().equals(spec.csiName()))
             why = "it was created under another CSI name";
-        else if (!existing.parameters().equals(spec.parameters()))
+        else if (!VolumeParameters.immutable(existing.parameters()).equals(VolumeParameters.immutable(spec.parameters())))
             why = "it was created with other parameters " + existing.parameters();
         else if (existing.sizeBytes() < spec.sizeBytes()
                 || (spec.limitBytes() > 0 && existing.sizeBytes() > spec.limitBytes()))
@@ -177,6 +179,27 @@ public final class Registry {
             }
         }
         throw new VolumeException.Aborted("volume " + name + " changed concurrently; retry the expansion");
+    }
+
+    /**
+     * Applies mutable parameters (ControllerModifyVolume) to the record; idempotent. A key that
+     * may not change or a bad value → InvalidArgument with nothing modified; NotFound if absent.
+     * The holder applies the change when told ({@link LiveRetune}) and at every attach.
+     */
+    public VolumeRecord modify(VolumeName name, java.util.Map<String, String> mutable) {
+        for (int attempt = 0; attempt < 8; attempt++) {
+            Bucket.Versioned<VolumeRecord> current = findVersioned(name)
+                    .orElseThrow(() -> new VolumeException.NotFound("volume " + name + " does not exist"));
+            java.util.Map<String, String> next = VolumeParameters.modified(current.value().parameters(), mutable);
+            if (next.equals(current.value().parameters())) return current.value();
+            VolumeRecord modified = current.value().withParameters(next);
+            if (bucket.replaceJson(Layout.volumeRecord(name), modified, current.etag())) {
+                log.atInfo().setMessage("volume modified").addKeyValue("volume", name.value())
+                        .addKeyValue("parameters", next).log();
+                return modified;
+            }
+        }
+        throw new VolumeException.Aborted("volume " + name + " changed concurrently; retry the modification");
     }
 
     /** One page of volumes by name, after {@code startAfter} (null: from the first). */
@@ -297,6 +320,10 @@ public final class Registry {
 
     public Ownership ownership() {
         return ownership;
+    }
+
+    public GroupSnapshots groups() {
+        return groups;
     }
 
     Bucket bucket() {

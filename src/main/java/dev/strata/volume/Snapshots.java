@@ -140,7 +140,24 @@ public final class Snapshots {
     public void delete(SnapshotId id) {
         Optional<SnapshotRecord> record = find(id);
         if (record.isEmpty()) return;
-        if (record.get().csiName() != null) bucket.delete(Layout.snapshotName(record.get().csiName()));
+        registry.groups().groupOf(record.get()).ifPresent(g -> {
+            throw new VolumeException.InvalidArgument("snapshot " + id + " belongs to volume group snapshot " + g.id()
+                    + "; delete the group snapshot instead");
+        });
+        deleteEntries(id, record.get());
+    }
+
+    /** Deletes the snapshot claimed under {@code csiName}, if any (a member left by an interrupted group create). */
+    void deleteClaimed(String csiName) {
+        findName(csiName).ifPresent(n -> {
+            SnapshotId id = n.snapshotId();
+            find(id).ifPresentOrElse(r -> deleteEntries(id, r), () -> bucket.delete(Layout.snapshotName(csiName)));
+        });
+    }
+
+    /** Deletes a snapshot's index entries, group member or not (the group's own delete). */
+    void deleteEntries(SnapshotId id, SnapshotRecord snapshot) {
+        if (snapshot.csiName() != null) bucket.delete(Layout.snapshotName(snapshot.csiName()));
         bucket.delete(Layout.snapshotIndex(id));
         log.atInfo().setMessage("snapshot deleted").addKeyValue("snapshot", id.toString()).log();
     }

@@ -63,6 +63,7 @@ final class Uploader {
     private void tick() {
         Metrics.volume(v.name.value(), lagMillis(), v.fencedReason != null, dirtyCount.get());
         if (v.fencedReason != null) return;
+        if (v.clock.millis() < pausedUntilMillis) return; // a group snapshot is cutting this volume
         boolean shortOfSpace = v.shortOfSpace();
         if (shortOfSpace) v.evict();
         if (v.clock.millis() < retryAtMillis) return;
@@ -107,8 +108,31 @@ final class Uploader {
         }
     }
 
+    /** Until when background cycles wait for a group snapshot's cut (0: not paused). */
+    private volatile long pausedUntilMillis;
+
+    /** Keeps background cycles from starting for up to {@code max}, and waits for one in progress. */
+    void pauseFor(java.time.Duration max) {
+        pausedUntilMillis = v.clock.millis() + max.toMillis();
+        synchronized (this) {
+            // a cycle in progress has finished once we hold its monitor
+        }
+    }
+
+    void resume() {
+        pausedUntilMillis = 0;
+    }
+
     /** One cut → upload → commit. Returns the generation that holds everything up to the cut. */
     synchronized Registry.GenerationRef cycle(boolean always) {
+        return cycle(() -> { });
+    }
+
+    /**
+     * As {@link #cycle(boolean)}; {@code frozen} runs once the point in time is fixed (the dirty
+     * set frozen, or nothing to upload) and before the upload — a group cut lets writes go there.
+     */
+    synchronized Registry.GenerationRef cycle(Runnable frozen) {
         v.checkFenced();
         Freeze freeze;
         long freezeStart = System.nanoTime();
@@ -116,13 +140,17 @@ final class Uploader {
         try {
             long cut = v.seq.get();
             List<Long> blocks = v.states.dirty(v.committedSeq, cut);
-            if (blocks.isEmpty()) return v.committed;
+            if (blocks.isEmpty()) {
+                frozen.run();
+                return v.committed;
+            }
             freeze = new Freeze(cut, blocks);
             v.freeze = freeze;
         } finally {
             v.cutLock.writeLock().unlock();
             lastFreezeNanos = System.nanoTime() - freezeStart;
         }
+        frozen.run();
         try {
             Map<Integer, List<PackId>> added = uploadPacks(freeze);
             Registry.GenerationRef ref = commit(added);

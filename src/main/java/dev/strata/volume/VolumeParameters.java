@@ -24,6 +24,8 @@ public record VolumeParameters(String from, String fsType, String mkfsOptions, D
     public static final String FROM = "from", FS_TYPE = "fsType", MKFS_OPTIONS = "mkfsOptions",
             DURABILITY = "durability", RPO = "rpo";
     public static final Set<String> KEYS = Set.of(FROM, FS_TYPE, MKFS_OPTIONS, DURABILITY, RPO);
+    /** The keys ControllerModifyVolume (a VolumeAttributesClass) may change on an existing volume. */
+    public static final Set<String> MUTABLE = Set.of(DURABILITY, RPO);
     public static final String KUBE_PREFIX = "csi.storage.k8s.io/";
     public static final int DEFAULT_RPO_SECONDS = 10;
     private static final Pattern MKFS_SAFE = Pattern.compile("[A-Za-z0-9 _=,.:^+-]*");
@@ -83,6 +85,34 @@ public record VolumeParameters(String from, String fsType, String mkfsOptions, D
         if (mkfsOptions != null) m.put(MKFS_OPTIONS, mkfsOptions);
         m.put(DURABILITY, durability.name().toLowerCase(java.util.Locale.ROOT));
         m.put(RPO, Integer.toString(rpoSeconds));
+        return m;
+    }
+
+    /**
+     * {@code raw} with {@code mutable} laid over it (CSI: mutable parameters take precedence).
+     * A key outside {@link #MUTABLE} → InvalidArgument; the {@code csi.storage.k8s.io/} keys
+     * sidecars add are passed on. Values are checked by {@link #parse}.
+     */
+    public static Map<String, String> overlay(Map<String, String> raw, Map<String, String> mutable) {
+        Map<String, String> merged = new TreeMap<>(raw);
+        for (Map.Entry<String, String> e : mutable.entrySet()) {
+            if (!MUTABLE.contains(e.getKey()) && !e.getKey().startsWith(KUBE_PREFIX))
+                throw new VolumeException.InvalidArgument("parameter '" + Names.printable(e.getKey())
+                        + "' cannot be changed on an existing volume; the mutable parameters are " + new java.util.TreeSet<>(MUTABLE));
+            merged.put(e.getKey(), e.getValue());
+        }
+        return merged;
+    }
+
+    /** A volume's stored parameters after ControllerModifyVolume applies {@code mutable}; bad keys or values → InvalidArgument. */
+    public static Map<String, String> modified(Map<String, String> stored, Map<String, String> mutable) {
+        return parse(overlay(stored, mutable)).stored();
+    }
+
+    /** The stored parameters that can never change (what CreateVolume idempotency compares). */
+    public static Map<String, String> immutable(Map<String, String> stored) {
+        Map<String, String> m = new TreeMap<>(stored);
+        m.keySet().removeAll(MUTABLE);
         return m;
     }
 }

@@ -59,4 +59,9 @@ public record VolumeRecord(int formatVersion, String name, String csiName, Strin
                 sourceManifest, parameters, owner, epoch, Math.max(nextSnapshotSeq, newNextSnapshotSeq),
                 Math.max(generation, newGeneration), created);
     }
+
+    public VolumeRecord withParameters(Map<String, String> newParameters) {
+        return new VolumeRecord(formatVersion, name, csiName, uid, sizeBytes, requestedBytes, blockSize, pool, source,
+                sourceManifest, newParameters, owner, epoch, nextSnapshotSeq, generation, created);
+    }
 }

@@ -255,4 +255,50 @@ class AgentTest {
             }
         }
     }
+
+    @Test
+    void aRetuneReachesTheHoldingEngineOverTheAgentWithoutADetach() {
+        held("tuned", true);
+        var engine = (dev.strata.volume.AttachedVolume) devices.targets.getLast();
+        assertEquals(Duration.ofSeconds(10), engine.rpo());
+        VolumeRecord modified = registry.modify(new VolumeName("tuned"), Map.of("rpo", "2", "durability", "sync"));
+        VolumeRecord publishedOnly = registry.modify(new VolumeName(held("not-staged", false).name()), Map.of("rpo", "3"));
+        try (AgentChannels channels = new AgentChannels(() -> token, null);
+             AgentChannels wrong = new AgentChannels(() -> AgentToken.of("another-token-another-token"), null)) {
+            new AgentRetune(channels, x -> false).retune(modified);
+            assertEquals(Duration.ofSeconds(2), engine.rpo(), "the holder re-read the record");
+            assertTrue(engine.syncDurability());
+            assertEquals(1, devices.added.get(), "the device stayed");
+            new AgentRetune(channels, x -> false).retune(publishedOnly); // not attached yet: it reads the record at attach
+            assertThrows(VolumeException.Unavailable.class, () -> new AgentRetune(wrong, x -> false).retune(modified));
+        }
+    }
+
+    @Test
+    void aGroupCutLatchesCutsAndReleasesTheHolderOverTheAgent() throws Exception {
+        VolumeRecord r = held("grouped", true);
+        var engine = (dev.strata.volume.AttachedVolume) devices.targets.getLast();
+        var group = dev.strata.volume.GroupSnapshotId.forCsiName("agent-group");
+        VolumeName name = new VolumeName("grouped");
+        try (AgentChannels channels = new AgentChannels(() -> token, null)) {
+            AgentGroupCut holder = new AgentGroupCut(channels, r);
+            holder.prepare(name, group, Duration.ofSeconds(10));
+            holder.latch(name, group, Duration.ofSeconds(10));
+            var write = java.util.concurrent.CompletableFuture.runAsync(() -> engine.write(0, java.nio.ByteBuffer.allocate(4096)));
+            Thread.sleep(200);
+            assertFalse(write.isDone(), "latched: the write waits");
+            String key = holder.cut(name, group);
+            write.get(30, TimeUnit.SECONDS);
+            assertTrue(store.head(Layout.inPool(r.poolId(), key)).isPresent(), key);
+            holder.release(name, group); // idempotent after the cut
+
+            holder.prepare(name, group, Duration.ofSeconds(10));
+            holder.latch(name, group, Duration.ofMillis(200));
+            engine.write(0, java.nio.ByteBuffer.allocate(4096)); // goes through once the latch lapses
+            assertThrows(VolumeException.Aborted.class, () -> holder.cut(name, group), "a lapsed latch cannot be cut");
+            VolumeRecord notStaged = held("group-unstaged", false);
+            assertThrows(VolumeException.NotFound.class, () -> new AgentGroupCut(channels, notStaged)
+                    .prepare(new VolumeName("group-unstaged"), group, Duration.ofSeconds(1)));
+        }
+    }
 }

@@ -56,6 +56,36 @@ class CliTest {
     }
 
     @Test
+    void snapshotsDiffPrintsTheRangesThatDifferFromManifests() throws Exception {
+        assertEquals(0, strata("volumes", "create", "cbt", "--size", "1GiB").code());
+        assertEquals(0, strata("snapshots", "create", "cbt").code());
+        StoreOptions options = new StoreOptions();
+        options.stateDir = state;
+        try (var store = options.open()) {
+            var registry = new dev.strata.volume.Registry(store, java.time.Clock.systemUTC());
+            var name = new dev.strata.volume.VolumeName("cbt");
+            registry.registerNode(new dev.strata.volume.NodeId("n"), null, 0);
+            long epoch = registry.ownership().grant(name, new dev.strata.volume.NodeId("n"), false, null).owner().epoch();
+            try (var v = dev.strata.volume.AttachedVolume.attach(registry, new dev.strata.volume.PackCache(store, 1 << 20), name, epoch,
+                    state.resolve("cache"), dev.strata.volume.EngineOptions.DEFAULTS, java.time.Clock.systemUTC())) {
+                for (long block : new long[] {3, 4, 5, 9000}) v.write(block * 65536, java.nio.ByteBuffer.wrap(new byte[65536]).put(0, (byte) 1));
+                v.drain();
+            }
+            registry.ownership().revoke(name, new dev.strata.volume.NodeId("n"));
+        }
+        assertEquals(0, strata("snapshots", "create", "cbt").code());
+        Run diff = strata("snapshots", "diff", "cbt@1", "cbt@2");
+        assertEquals(0, diff.code(), diff.err());
+        assertTrue(diff.out().contains(196608 + " ") && diff.out().contains(" 196608"), diff.out()); // blocks 3-5: one range
+        assertTrue(diff.out().contains(9000L * 65536 + " "), diff.out());
+        assertTrue(diff.out().contains("4 blocks of 65536 bytes"), diff.out());
+        Run from = strata("snapshots", "diff", "cbt@1", "cbt@2", "--starting-offset", Long.toString(6L * 65536));
+        assertTrue(from.out().contains("1 blocks of 65536 bytes"), from.out());
+        Run beyond = strata("snapshots", "diff", "cbt@1", "cbt@2", "--starting-offset", Long.toString(2L << 30));
+        assertTrue(beyond.code() != 0 && beyond.err().contains("starting_offset"), beyond.err());
+    }
+
+    @Test
     void badInputIsOneClearLineAndAUserErrorCode() {
         Run bad = strata("volumes", "create", "../etc", "--size", "1GiB");
         assertEquals(Failures.USER_ERROR, bad.code());

@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The conformance suite against the embedded file-backed store (the default). */
-class CsiConformanceFileTest extends CsiConformanceContract {
+class CsiConformanceFileTest extends CsiConformanceContract implements ModifyVolumeConformance, SnapshotMetadataConformance, GroupSnapshotConformance {
     @Override
     StoreOptions storeOptions(Path stateDir) {
         StoreOptions o = new StoreOptions();

@@ -10,7 +10,7 @@ import org.gaul.s3proxy.junit.S3ProxyExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The conformance suite against a real S3-compatible server on loopback. */
-class CsiConformanceS3Test extends CsiConformanceContract {
+class CsiConformanceS3Test extends CsiConformanceContract implements ModifyVolumeConformance, SnapshotMetadataConformance, GroupSnapshotConformance {
     @RegisterExtension
     static final S3ProxyExtension PROXY = S3Server.extension();
 

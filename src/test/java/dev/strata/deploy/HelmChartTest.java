@@ -212,6 +212,51 @@ class HelmChartTest {
                 .contains("--s3-secret"), "no secret on a command line");
     }
 
+    @Test
+    void theSnapshotMetadataSidecarAndItsServiceObjectRenderWhenAsked() {
+        assertFalse(render(Map.of()).contains("SnapshotMetadataService"), "off by default");
+        List<HasMetadata> objects = parse(render(Map.of("snapshotMetadata.enabled", true, "snapshotMetadata.tlsSecret", "cbt-tls",
+                "snapshotMetadata.caCert", "TFMwdExTMUNSVWRKVGlCRFJWSlVTVVpKUTBGVVJTMHRMUzB0Q2c9PQ==")));
+        Deployment controller = of(objects, Deployment.class).getFirst();
+        Container sidecar = controller.getSpec().getTemplate().getSpec().getContainers().stream()
+                .filter(c -> c.getName().equals("csi-snapshot-metadata")).findFirst().orElseThrow();
+        assertPinned(sidecar.getImage());
+        assertTrue(sidecar.getArgs().containsAll(List.of("--csi-address=/csi/csi.sock", "--tls-cert=/tls/tls.crt",
+                "--tls-key=/tls/tls.key", "--audience=strata-snapshot-metadata")), sidecar.getArgs().toString());
+        assertTrue(controller.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .anyMatch(v -> v.getSecret() != null && v.getSecret().getSecretName().equals("cbt-tls")));
+        var service = of(objects, io.fabric8.kubernetes.api.model.Service.class).stream()
+                .filter(x -> x.getMetadata().getName().equals("strata-snapshot-metadata")).findFirst().orElseThrow();
+        assertEquals("snapshot-meta", service.getSpec().getPorts().getFirst().getTargetPort().getStrVal());
+        GenericKubernetesResource sms = of(objects, GenericKubernetesResource.class).stream()
+                .filter(o -> o.getKind().equals("SnapshotMetadataService")).findFirst().orElseThrow();
+        assertEquals("csi.strata.dev", sms.getMetadata().getName(), "named after the driver, as the sidecar looks it up");
+        @SuppressWarnings("unchecked") Map<String, Object> spec = (Map<String, Object>) sms.getAdditionalProperties().get("spec");
+        assertEquals("strata-snapshot-metadata.strata:6443", spec.get("address"));
+        assertEquals("strata-snapshot-metadata", spec.get("audience"));
+        assertTrue(of(objects, ClusterRole.class).stream().flatMap(r -> r.getRules().stream())
+                .anyMatch(r -> r.getResources().contains("tokenreviews") && r.getVerbs().equals(List.of("create"))));
+        Exception e = assertThrows(Exception.class, () -> render(Map.of("snapshotMetadata.enabled", true)));
+        assertTrue(e.getMessage().contains("tlsSecret"), e.getMessage());
+    }
+
+    @Test
+    void volumeGroupSnapshotsTurnOnTheSnapshotterGateAndAClassWhenAsked() {
+        Container off = of(parse(render(Map.of())), Deployment.class).getFirst().getSpec().getTemplate().getSpec().getContainers()
+                .stream().filter(c -> c.getName().equals("csi-snapshotter")).findFirst().orElseThrow();
+        assertFalse(off.getArgs().stream().anyMatch(a -> a.contains("CSIVolumeGroupSnapshot")), "off by default");
+        List<HasMetadata> objects = parse(render(Map.of("volumeGroupSnapshots.enabled", true)));
+        Container snapshotter = of(objects, Deployment.class).getFirst().getSpec().getTemplate().getSpec().getContainers()
+                .stream().filter(c -> c.getName().equals("csi-snapshotter")).findFirst().orElseThrow();
+        assertTrue(snapshotter.getArgs().contains("--feature-gates=CSIVolumeGroupSnapshot=true"), snapshotter.getArgs().toString());
+        GenericKubernetesResource cls = of(objects, GenericKubernetesResource.class).stream()
+                .filter(o -> o.getKind().equals("VolumeGroupSnapshotClass")).findFirst().orElseThrow();
+        assertEquals("groupsnapshot.storage.k8s.io/v1beta1", cls.getApiVersion(), "what the pinned csi-snapshotter v8.2 serves");
+        assertEquals("csi.strata.dev", cls.getAdditionalProperties().get("driver"));
+        assertTrue(of(objects, ClusterRole.class).stream().flatMap(r -> r.getRules().stream())
+                .anyMatch(r -> r.getResources().contains("volumegroupsnapshotcontents/status")));
+    }
+
     static void assertPinned(String image) {
         assertTrue(image.matches(".+:[A-Za-z0-9._-]+$") || image.matches(".+@sha256:[a-f0-9]{64}$"), "pinned: " + image);
         assertFalse(image.endsWith(":latest"), image);

@@ -25,6 +25,8 @@ public final class LoopDevices implements Devices {
     /** The target of the last device added (tests write through it: the loop device itself does not reach it). */
     public volatile BlockTarget lastTarget;
     public final AtomicInteger added = new AtomicInteger(), recovered = new AtomicInteger(), discarded = new AtomicInteger();
+    /** The engines handed to {@link #add}, in order: tests drive I/O through them (the loop device does not). */
+    public final List<BlockTarget> targets = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public LoopDevices(Path dir) {
         this.dir = dir;
@@ -41,6 +43,7 @@ public final class LoopDevices implements Devices {
             }
             String dev = runner.check(List.of("losetup", "--find", "--show", file.toString())).stdout().strip();
             added.incrementAndGet();
+            targets.add(target);
             return device(Integer.parseInt(dev.substring("/dev/loop".length())));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
