@@ -143,6 +143,22 @@ abstract class CsiConformanceContract {
     }
 
     @Test
+    void createVolumeRefusesMkfsOptionsOffTheAllowList() {
+        for (String bad : List.of("-dh5", "-Fd src", "-lfile", "-Jdevice=/dev/sda"))
+            assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.controller().createVolume(
+                    createRequest("mkfs-bad", GIB).putParameters("mkfsOptions", bad).build()));
+        // options for ext4 on a volume the caller will mount as xfs could never be staged
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.controller().createVolume(createRequest("mkfs-bad", GIB)
+                .clearVolumeCapabilities().addVolumeCapabilities(mount().toBuilder().setMount(
+                        VolumeCapability.MountVolume.newBuilder().setFsType("xfs")))
+                .putParameters("mkfsOptions", "-O ^has_journal").build()));
+        assertTrue(side.find(new dev.strata.volume.VolumeName("mkfs-bad")).isEmpty(), "no unstageable volume was made");
+        create("mkfs-good", GIB);
+        assertTrue(csi.controller().createVolume(createRequest("mkfs-ok", GIB).putParameters("mkfsOptions", "-L data -m 0")
+                .build()).getVolume().getCapacityBytes() >= GIB);
+    }
+
+    @Test
     void createVolumeIsIdempotentAndSizeChecked() {
         Volume v = create("sanity-vol", GIB);
         assertTrue(v.getCapacityBytes() >= GIB);

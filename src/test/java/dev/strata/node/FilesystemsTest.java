@@ -102,10 +102,11 @@ class FilesystemsTest {
 
     @Test
     void mkfsOptionsRejectHostPathsAndShellSyntax() {
-        assertEquals(List.of("-L", "data", "-O", "^has_journal"), Filesystems.mkfsArgs(" -L data  -O ^has_journal "));
-        assertEquals(List.of(), Filesystems.mkfsArgs(null));
-        for (String bad : List.of("-d /etc", "-d etc", "-L a;reboot", "-L $(id)", "-E root_owner=0:0 -J device=/dev/sda", "a\0b"))
-            assertThrows(VolumeException.InvalidArgument.class, () -> Filesystems.mkfsArgs(bad), bad);
+        assertEquals(List.of("-L", "data", "-O", "^has_journal"), Filesystems.mkfsArgs("ext4", " -L data  -O ^has_journal "));
+        assertEquals(List.of(), Filesystems.mkfsArgs("ext4", null));
+        for (String bad : List.of("-d /etc", "-d etc", "-L a;reboot", "-L $(id)", "-E root_owner=0:0 -J device=/dev/sda", "a\0b",
+                "-dh5", "-Fd src", "-lbadblocks", "-Jdevice=/dev/sda", "-pfile"))
+            assertThrows(VolumeException.InvalidArgument.class, () -> Filesystems.mkfsArgs("ext4", bad), bad);
     }
 
     @Test
