@@ -1,5 +1,6 @@
 package dev.strata.cli;
 
+import dev.strata.testing.Privileged;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,6 +49,7 @@ class NodeServiceTest {
 
     @BeforeEach
     void start() {
+        Privileged.assumeRootWithLoopDevices();
         devices = new LoopDevices(stateDir.resolve("loops"));
         startServer();
     }
@@ -64,6 +66,7 @@ class NodeServiceTest {
 
     @AfterEach
     void stop() throws InterruptedException {
+        if (devices == null) return;  // skipped: not root
         Mounts mounts = new Mounts(runner);
         for (Mounts.MountPoint m : mounts.table().reversed())
             if (m.target().startsWith(kubelet)) mounts.unmount(m.target());

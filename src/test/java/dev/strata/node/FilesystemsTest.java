@@ -1,5 +1,6 @@
 package dev.strata.node;
 
+import dev.strata.testing.Privileged;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,6 +29,7 @@ class FilesystemsTest {
     Path mnt;
 
     String loopOf(long size) throws Exception {
+        Privileged.assumeRootWithLoopDevices();
         image = dir.resolve("disk.img");
         try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
             f.setLength(size);
