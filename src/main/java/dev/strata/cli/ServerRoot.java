@@ -143,7 +143,8 @@ final class ServerRoot implements AutoCloseable {
             log.atInfo().setMessage("strata started").addKeyValue("version", Version.current())
                     .addKeyValue("store", store.describe()).addKeyValue("socket", server.socket().toString())
                     .addKeyValue("controller", parts.controller()).addKeyValue("node", volumes != null)
-                    .addKeyValue("recovered", recovered.size()).log();
+                    .addKeyValue("recovered", count(recovered, NodeVolumes.Outcome.RESUMED, NodeVolumes.Outcome.READDED))
+                    .addKeyValue("recoveryFailed", count(recovered, NodeVolumes.Outcome.FAILED)).log();
             return new ServerRoot(opened.reversed(), server, recovered);
         } catch (RuntimeException | Error e) {
             // whatever failed (even a linkage error), close what was opened: a half-started
@@ -151,6 +152,12 @@ final class ServerRoot implements AutoCloseable {
             for (AutoCloseable c : opened.reversed()) closeQuietly(c);
             throw e;
         }
+    }
+
+    /** How many boot-recovery entries ended in one of {@code outcomes}. */
+    static long count(List<NodeVolumes.Recovered> recovered, NodeVolumes.Outcome... outcomes) {
+        List<NodeVolumes.Outcome> wanted = List.of(outcomes);
+        return recovered.stream().filter(r -> wanted.contains(r.outcome())).count();
     }
 
     /** Where {@code strata attach} stages volumes outside Kubernetes. */

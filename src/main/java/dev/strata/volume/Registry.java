@@ -76,7 +76,7 @@ public final class Registry {
             return checkCompatible(resolve(spec.name()), spec);
         }
         log.atInfo().setMessage("volume created").addKeyValue("volume", record.name())
-                .addKeyValue("source", record.source()).addKeyValue("sizeBytes", record.sizeBytes())
+                .addKeyValue("source", record.source() == null ? "blank" : record.source()).addKeyValue("sizeBytes", record.sizeBytes())
                 .addKeyValue("pool", record.pool()).log();
         return record;
     }

@@ -89,6 +89,7 @@ class SecretsNotLoggedTest {
         String all = Files.readString(log);
         assertTrue(all.contains("strata started") && all.contains("DEBUG"), "the run logged at DEBUG:\n" + all);
         assertTrue(all.contains("n1") && all.contains(bucket.bucket()), "the log names non-secret facts");
+        assertFalse(all.contains("source=\"null\""), "a blank volume logs its source as blank, not null");
         for (String secret : List.of(S3Server.SECRET, TOKEN, "wrong-" + S3Server.SECRET))
             assertFalse(all.contains(secret), "a secret was logged:\n" + all.lines().filter(l -> l.contains(secret)).toList());
     }
