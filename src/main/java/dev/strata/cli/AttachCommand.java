@@ -34,8 +34,9 @@ final class AttachCommand {
         return CsiServer.socketPath(server.csiEndpoint(store.stateDir()));
     }
 
-    @Command(name = "attach", mixinStandardHelpOptions = true, description = {"Attach a volume to this host as a block device, through the",
-            "running `strata serve` (same --state-dir / --csi-endpoint); prints the device path."})
+    @Command(name = "attach", mixinStandardHelpOptions = true, description = {"Attach a volume to this host as a block device; prints the device path.",
+            "Goes through the running `strata serve` (same --state-dir / --csi-endpoint), which needs",
+            "the ublk driver (Linux 6.5+: modprobe ublk_drv). Undoes what it did when any step fails."})
     static final class Attach implements Callable<Integer> {
         @Mixin StoreOptions store;
         @Mixin ServerOptions server;
@@ -60,8 +61,8 @@ final class AttachCommand {
         }
     }
 
-    @Command(name = "detach", mixinStandardHelpOptions = true, description = {"Detach a volume attached with `strata attach`: uploads",
-            "what is not in the bucket yet, removes the device and releases the volume."})
+    @Command(name = "detach", mixinStandardHelpOptions = true, description = {"Detach a volume attached with `strata attach`.",
+            "Uploads what is not in the bucket yet, removes the device and releases the volume."})
     static final class Detach implements Callable<Integer> {
         @Mixin StoreOptions store;
         @Mixin ServerOptions server;

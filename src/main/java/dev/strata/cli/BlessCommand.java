@@ -13,6 +13,7 @@ import picocli.CommandLine.Parameters;
         "Example: strata bless ubuntu-24.04 --from snapshot:golden@2"})
 final class BlessCommand implements Callable<Integer> {
     @Mixin StoreOptions store;
+    @Mixin OutputOptions output;
     @Parameters(paramLabel = "IMAGE") String name;
     @Option(names = "--from", required = true, paramLabel = "REF", description = "snapshot:VOLUME@SEQ or volume:NAME.")
     String from;
@@ -23,7 +24,7 @@ final class BlessCommand implements Callable<Integer> {
         FromRef ref = FromRef.parse(from);
         return Admin.withRegistry(store, registry -> {
             ImageRecord record = registry.images().bless(image, ref);
-            System.out.println("image " + record.name() + " from " + record.source());
+            output.print(record, "image " + record.name() + " from " + record.source() + " (" + Admin.size(record.sizeBytes()) + ")");
             return 0;
         });
     }
