@@ -16,6 +16,7 @@ import dev.strata.node.NodeVolumes;
 import dev.strata.store.MeteredStore;
 import dev.strata.node.ProcessRunner;
 import dev.strata.store.ObjectKey;
+import dev.strata.store.PrivateFiles;
 import dev.strata.store.ObjectStore;
 import dev.strata.volume.GarbageCollector;
 import dev.strata.volume.NodeId;
@@ -73,6 +74,7 @@ final class ServerRoot implements AutoCloseable {
 
     static ServerRoot start(StoreOptions storeOptions, ServerOptions options, Parts parts) {
         List<AutoCloseable> opened = new ArrayList<>();
+        privateStateDir(storeOptions.stateDir());
         ObjectStore store = storeOptions.open();
         opened.add(store);
         try {
@@ -158,6 +160,16 @@ final class ServerRoot implements AutoCloseable {
     static long count(List<NodeVolumes.Recovered> recovered, NodeVolumes.Outcome... outcomes) {
         List<NodeVolumes.Outcome> wanted = List.of(outcomes);
         return recovered.stream().filter(r -> wanted.contains(r.outcome())).count();
+    }
+
+    /** The state dir exists and is 0700 (docs/SECURITY.md), even one an older version made. */
+    private static void privateStateDir(Path stateDir) {
+        try {
+            PrivateFiles.directories(stateDir);
+            PrivateFiles.restrict(stateDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the state dir " + stateDir, e);
+        }
     }
 
     /** Where {@code strata attach} stages volumes outside Kubernetes. */
