@@ -1,6 +1,5 @@
 package dev.strata.agent;
 
-import dev.strata.testing.Privileged;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,6 +13,7 @@ import dev.strata.node.LoopDevices;
 import dev.strata.node.NodeVolumes;
 import dev.strata.node.ProcessRunner;
 import dev.strata.store.FileObjectStore;
+import dev.strata.testing.Privileged;
 import dev.strata.volume.CreateSpec;
 import dev.strata.volume.FromRef;
 import dev.strata.volume.Layout;

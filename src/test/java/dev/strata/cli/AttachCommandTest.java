@@ -1,6 +1,5 @@
 package dev.strata.cli;
 
-import dev.strata.testing.Privileged;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +8,7 @@ import csi.v1.Csi.CapacityRange;
 import csi.v1.Csi.CreateVolumeRequest;
 import dev.strata.node.LocalMap;
 import dev.strata.node.LoopDevices;
+import dev.strata.testing.Privileged;
 import dev.strata.volume.Registry;
 import dev.strata.volume.VolumeName;
 import java.io.ByteArrayOutputStream;

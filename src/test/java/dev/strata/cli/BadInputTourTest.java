@@ -1,6 +1,5 @@
 package dev.strata.cli;
 
-import dev.strata.testing.Privileged;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -12,6 +11,7 @@ import dev.strata.node.Mounts;
 import dev.strata.node.ProcessRunner;
 import dev.strata.store.FileObjectStore;
 import dev.strata.store.ObjectKey;
+import dev.strata.testing.Privileged;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;

@@ -386,6 +386,23 @@ abstract class CsiConformanceContract {
         assertEquals(5, csi.controller().listSnapshots(ListSnapshotsRequest.getDefaultInstance()).getEntriesCount());
     }
 
+    @Test
+    void listSnapshotsIsInNaturalOrderAcrossPages() {
+        Volume v = create("order", GIB);
+        for (int i = 0; i < 11; i++) snapshot("o" + i, v.getVolumeId());
+        List<String> ids = new ArrayList<>();
+        String token = "";
+        do {
+            var page = csi.controller().listSnapshots(ListSnapshotsRequest.newBuilder().setSourceVolumeId(v.getVolumeId())
+                    .setMaxEntries(4).setStartingToken(token).build());
+            page.getEntriesList().forEach(e -> ids.add(e.getSnapshot().getSnapshotId()));
+            token = page.getNextToken();
+        } while (!token.isEmpty());
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= 11; i++) expected.add("order@" + i);
+        assertEquals(expected, ids, "order@2 before order@10");
+    }
+
     // ---- Expansion / lifecycle -----------------------------------------------------------
 
     @Test

@@ -1,6 +1,5 @@
 package dev.strata.cli;
 
-import dev.strata.testing.Privileged;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,6 +11,7 @@ import dev.strata.node.LocalMap;
 import dev.strata.node.LoopDevices;
 import dev.strata.node.Mounts;
 import dev.strata.node.ProcessRunner;
+import dev.strata.testing.Privileged;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.RandomAccessFile;

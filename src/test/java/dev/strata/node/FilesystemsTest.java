@@ -1,11 +1,11 @@
 package dev.strata.node;
 
-import dev.strata.testing.Privileged;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.testing.Privileged;
 import dev.strata.volume.VolumeException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

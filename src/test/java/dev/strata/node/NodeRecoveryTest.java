@@ -1,11 +1,11 @@
 package dev.strata.node;
 
-import dev.strata.testing.Privileged;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.store.FileObjectStore;
+import dev.strata.testing.Privileged;
 import dev.strata.volume.CreateSpec;
 import dev.strata.volume.FromRef;
 import dev.strata.volume.NodeId;
