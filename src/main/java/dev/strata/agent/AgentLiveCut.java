@@ -1,10 +1,12 @@
 package dev.strata.agent;
 
 import dev.strata.agent.proto.AgentProto.CutRequest;
+import dev.strata.agent.proto.AgentProto.ReleaseRequest;
 import dev.strata.agent.proto.NodeAgentGrpc;
 import dev.strata.volume.LiveCut;
 import dev.strata.volume.Owner;
 import dev.strata.volume.VolumeException;
+import dev.strata.volume.VolumeName;
 import dev.strata.volume.VolumeRecord;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -16,64 +18,99 @@ import java.io.File;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 
 /**
  * The controller's side of the node agent: before snapshotting or cloning a volume some node
- * holds, ask that node (at the address recorded at publish) to cut it. A volume the holder
- * has not attached yet has nothing unuploaded, so its newest committed manifest is its
- * contents ({@code null}). Volumes held by this very process are cut in-process.
+ * holds, ask that node (at the address recorded at publish) to cut it; before revoking its
+ * ownership, ask it to hand the volume over. A volume the holder has not attached has
+ * nothing unuploaded. Volumes held by this very process are cut and released in-process.
  */
 public final class AgentLiveCut implements LiveCut, AutoCloseable {
-    private final java.util.function.Supplier<AgentToken> token;
+    /** The node of this very process, if it runs one: its volumes are cut and released without the network. */
+    public interface Local {
+        /** Whether {@code owner} is this process's node. */
+        boolean isHere(Owner owner);
+
+        /** The cut of a volume attached here, or null when it is not attached here. */
+        String cut(VolumeName volume);
+
+        /** Hands over a volume held here under {@code epoch} (nothing to do when not attached). */
+        void release(VolumeName volume, long epoch);
+
+        /** No node in this process. */
+        Local NONE = new Local() {
+            @Override public boolean isHere(Owner owner) { return false; }
+            @Override public String cut(VolumeName volume) { return null; }
+            @Override public void release(VolumeName volume, long epoch) { }
+        };
+    }
+
+    private final Supplier<AgentToken> token;
     private final File trustedCa;
-    private final Function<VolumeRecord, String> local;
+    private final Local local;
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
     /**
-     * @param token     the shared token, or null when none is configured (remote cuts then fail clearly)
-     * @param local     cuts a volume held in this process, or returns the marker {@link #NOT_LOCAL}
+     * @param token     the shared token read at every call (a rotated Secret applies at once), or null when
+     *                  none is configured (remote calls then fail clearly)
      * @param trustedCa PEM CA for agents serving TLS, or null for plaintext
+     * @param local     the node of this process, or {@link Local#NONE}
      */
-    public AgentLiveCut(AgentToken token, File trustedCa, Function<VolumeRecord, String> local) {
-        this(token == null ? null : () -> token, trustedCa, local);
-    }
-
-    /** With the token read from its source at every call (null: none configured). */
-    public AgentLiveCut(java.util.function.Supplier<AgentToken> token, File trustedCa, Function<VolumeRecord, String> local) {
+    public AgentLiveCut(Supplier<AgentToken> token, File trustedCa, Local local) {
         this.token = token;
         this.trustedCa = trustedCa;
         this.local = local;
     }
 
-    public static final String NOT_LOCAL = "\0not-local";
+    /** With a fixed token. */
+    public AgentLiveCut(AgentToken token, File trustedCa, Local local) {
+        this(token == null ? null : () -> token, trustedCa, local);
+    }
 
     @Override
     public String cut(VolumeRecord held) {
-        String here = local.apply(held);
-        if (!NOT_LOCAL.equals(here)) return here;
         Owner owner = held.owner();
         if (owner == null) return null;
+        if (local.isHere(owner)) return local.cut(held.volumeName());
+        return call(held, "cut", stub -> stub.cut(CutRequest.newBuilder().setVolume(held.name()).build()).getManifestKey());
+    }
+
+    @Override
+    public void release(VolumeRecord held) {
+        Owner owner = held.owner();
+        if (owner == null) return;
+        if (local.isHere(owner)) {
+            local.release(held.volumeName(), owner.epoch());
+            return;
+        }
+        call(held, "hand over", stub -> stub.release(ReleaseRequest.newBuilder().setVolume(held.name())
+                .setEpoch(owner.epoch()).build()));
+    }
+
+    /** One call to the holder's agent; NOT_FOUND (not attached there) is null. */
+    private <T> T call(VolumeRecord held, String what, Function<NodeAgentGrpc.NodeAgentBlockingStub, T> rpc) {
+        Owner owner = held.owner();
         if (owner.agent() == null || owner.agent().isBlank())
-            throw new VolumeException.Unavailable("volume " + held.name() + " is attached on node " + owner.node()
-                    + ", which registered no node-agent address; cannot cut it at a consistent point in time", null);
+            throw new VolumeException.Unavailable("volume " + held.name() + " is held by node " + owner.node()
+                    + ", which registered no node-agent address; cannot " + what + " it there", null);
         if (token == null)
-            throw new VolumeException.Unavailable("volume " + held.name() + " is attached on node " + owner.node()
-                    + " and this controller has no node-agent token (--agent-token-file) to ask it for a cut", null);
+            throw new VolumeException.Unavailable("volume " + held.name() + " is held by node " + owner.node()
+                    + " and no node-agent token is configured (--agent-token-file) to ask it to " + what + " it", null);
         Metadata headers = new Metadata();
         headers.put(AgentServer.AUTHORIZATION, "Bearer " + token.get().reveal());
         try {
-            return NodeAgentGrpc.newBlockingStub(channel(owner.agent()))
+            return rpc.apply(NodeAgentGrpc.newBlockingStub(channel(owner.agent()))
                     .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                    .withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .cut(CutRequest.newBuilder().setVolume(held.name()).build()).getManifestKey();
+                    .withDeadlineAfter(60, TimeUnit.SECONDS));
         } catch (StatusRuntimeException e) {
             return switch (e.getStatus().getCode()) {
                 case NOT_FOUND -> null; // published but not staged there: nothing unuploaded
                 case FAILED_PRECONDITION -> throw new VolumeException.FailedPrecondition("node " + owner.node()
-                        + " cannot cut volume " + held.name() + ": " + e.getStatus().getDescription());
-                default -> throw new VolumeException.Unavailable("node agent of " + owner.node() + " at " + owner.agent()
-                        + " did not cut volume " + held.name() + ": " + e.getStatus().getCode() + " "
+                        + " cannot " + what + " volume " + held.name() + ": " + e.getStatus().getDescription());
+                default -> throw new VolumeException.Unavailable("node " + owner.node() + " (agent " + owner.agent()
+                        + ") did not " + what + " volume " + held.name() + ": " + e.getStatus().getCode() + " "
                         + e.getStatus().getDescription(), e);
             };
         }

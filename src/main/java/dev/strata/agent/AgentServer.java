@@ -2,6 +2,8 @@ package dev.strata.agent;
 
 import dev.strata.agent.proto.AgentProto.CutRequest;
 import dev.strata.agent.proto.AgentProto.CutResponse;
+import dev.strata.agent.proto.AgentProto.ReleaseRequest;
+import dev.strata.agent.proto.AgentProto.ReleaseResponse;
 import dev.strata.agent.proto.NodeAgentGrpc;
 import dev.strata.node.NodeVolumes;
 import dev.strata.volume.VolumeException;
@@ -25,8 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node agent (DESIGN §1): gRPC on TCP, every call authenticated by the shared token,
- * optionally TLS. It answers one question — "cut this volume you hold" — so the controller
- * can snapshot or clone an attached volume at a consistent point in time.
+ * optionally TLS. It answers two requests of the controller about a volume this node holds:
+ * "cut it" (so an attached volume is snapshotted or cloned at a consistent point in time) and
+ * "hand it over" (so its ownership is revoked only after what it acknowledged is uploaded).
  */
 public final class AgentServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentServer.class);
@@ -117,23 +120,39 @@ public final class AgentServer implements AutoCloseable {
 
         @Override
         public void cut(CutRequest req, StreamObserver<CutResponse> out) {
-            try {
-                VolumeName name = new VolumeName(req.getVolume());
-                long start = System.nanoTime();
+            answer("cut", req.getVolume(), out, name -> {
                 String key = volumes.cut(name);
-                log.atInfo().setMessage("cut for the controller").addKeyValue("volume", name.value()).addKeyValue("manifest", key)
+                return CutResponse.newBuilder().setManifestKey(key).build();
+            });
+        }
+
+        @Override
+        public void release(ReleaseRequest req, StreamObserver<ReleaseResponse> out) {
+            answer("hand-over", req.getVolume(), out, name -> {
+                volumes.release(name, req.getEpoch());
+                return ReleaseResponse.getDefaultInstance();
+            });
+        }
+
+        /** Runs one request for the controller and maps the engine's errors to the codes AgentLiveCut reads. */
+        private static <T> void answer(String what, String volume, StreamObserver<T> out, java.util.function.Function<VolumeName, T> work) {
+            try {
+                VolumeName name = new VolumeName(volume);
+                long start = System.nanoTime();
+                T response = work.apply(name);
+                log.atInfo().setMessage(what + " for the controller").addKeyValue("volume", name.value())
                         .addKeyValue("millis", (System.nanoTime() - start) / 1_000_000).log();
-                out.onNext(CutResponse.newBuilder().setManifestKey(key).build());
+                out.onNext(response);
                 out.onCompleted();
             } catch (VolumeException.NotFound e) {
                 out.onError(Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException());
             } catch (VolumeException.InvalidArgument e) {
                 out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-            } catch (VolumeException.Fenced e) {
+            } catch (VolumeException.Fenced | VolumeException.FailedPrecondition e) {
                 out.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
             } catch (RuntimeException e) {
-                log.atError().setMessage("cut failed").addKeyValue("volume", req.getVolume()).setCause(e).log();
-                out.onError(Status.UNAVAILABLE.withDescription("cut failed: " + e.getMessage()).asRuntimeException());
+                log.atError().setMessage(what + " failed").addKeyValue("volume", volume).setCause(e).log();
+                out.onError(Status.UNAVAILABLE.withDescription(what + " failed: " + e.getMessage()).asRuntimeException());
             }
         }
     }

@@ -96,7 +96,7 @@ final class AttachCommand {
             } catch (StatusRuntimeException e) {
                 cause.addSuppressed(e);
                 System.err.println("strata attach " + name + ": failed, and undoing it failed too: " + e.getStatus()
-                        + "; run 'strata detach " + name + "' or 'strata volumes unpublish " + name + " --node " + server.nodeId() + "'");
+                        + "; run 'strata detach " + name + "' or 'strata volumes unpublish " + name + " --force --node " + server.nodeId() + "'");
             }
         }
     }
@@ -130,7 +130,7 @@ final class AttachCommand {
                 String missing = nodeServiceMissing(csi);
                 if (missing != null) {
                     System.err.println("strata detach " + name + ": " + missing + " (to release a volume of a dead node: "
-                            + "strata volumes unpublish " + name + " --node NODE)");
+                            + "strata volumes unpublish " + name + " --force)");
                     return Failures.USER_ERROR;
                 }
                 csi.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(volume.value())

@@ -17,14 +17,17 @@ final class BlessCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMAGE") String name;
     @Option(names = "--from", required = true, paramLabel = "REF", description = "snapshot:VOLUME@SEQ or volume:NAME.")
     String from;
+    @Mixin HolderCuts holder;
 
     @Override
     public Integer call() {
         ImageName image = new ImageName(name);
         FromRef ref = FromRef.parse(from);
         return Admin.withRegistry(store, registry -> {
-            ImageRecord record = registry.images().bless(image, ref);
-            output.print(record, "image " + record.name() + " from " + record.source() + " (" + Admin.size(record.sizeBytes()) + ")");
+            HolderCuts.Cut cut = holder.of(registry, store, ref);
+            ImageRecord record = registry.images().bless(image, ref, cut.key());
+            output.print(record, "image " + record.name() + " from " + record.source() + " (" + Admin.size(record.sizeBytes()) + ")"
+                    + (cut.note() == null ? "" : ": " + cut.note()));
             return 0;
         });
     }

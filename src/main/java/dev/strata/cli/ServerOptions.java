@@ -15,6 +15,18 @@ final class ServerOptions {
             description = "This node's id: the Kubernetes node name. Default: the host name. Env: STRATA_NODE_ID.")
     String nodeId;
 
+    @Option(names = "--ownership-lease", paramLabel = "SECONDS", defaultValue = "${env:STRATA_OWNERSHIP_LEASE:-30}",
+            description = {"How long a node goes on acknowledging writes without confirming its ownership in the bucket",
+                    "(5-600; recorded with each grant this controller makes; a forced unpublish waits it out)."})
+    int ownershipLeaseSeconds = 30;
+
+    /** The ownership lease, checked. */
+    java.time.Duration ownershipLease() {
+        if (ownershipLeaseSeconds < 5 || ownershipLeaseSeconds > 600)
+            throw new dev.strata.volume.VolumeException.InvalidArgument("--ownership-lease must be 5..600 seconds, got " + ownershipLeaseSeconds);
+        return java.time.Duration.ofSeconds(ownershipLeaseSeconds);
+    }
+
     @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "${env:STRATA_METRICS_PORT:-0}",
             description = "Serve Prometheus /metrics (and /-/healthy) on this port (0 = off; default ${DEFAULT-VALUE}).")
     int metricsPort;

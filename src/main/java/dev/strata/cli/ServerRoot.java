@@ -23,6 +23,7 @@ import dev.strata.volume.NodeId;
 import dev.strata.volume.PackCache;
 import dev.strata.volume.Registry;
 import dev.strata.volume.VolumeException;
+import dev.strata.volume.Owner;
 import dev.strata.volume.VolumeName;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.BindableService;
@@ -74,13 +75,15 @@ final class ServerRoot implements AutoCloseable {
 
     static ServerRoot start(StoreOptions storeOptions, ServerOptions options, Parts parts) {
         List<AutoCloseable> opened = new ArrayList<>();
-        privateStateDir(storeOptions.stateDir());
-        ObjectStore store = storeOptions.open();
-        opened.add(store);
+        Path stateDir = storeOptions.stateDir();
+        privateStateDir(stateDir);
+        opened.add(StateDir.lock(stateDir)); // first of all: a second server on this dir touches nothing
         try {
-            Path stateDir = storeOptions.stateDir();
-            Registry registry = new Registry(store, Clock.systemUTC());
             NodeId nodeId = parts.registerNode() || parts.devices() != null ? new NodeId(options.nodeId()) : null;
+            if (nodeId != null) StateDir.checkIdentity(stateDir, nodeId);
+            ObjectStore store = storeOptions.open();
+            opened.add(store);
+            Registry registry = new Registry(store, Clock.systemUTC(), options.ownershipLease());
             java.util.function.Supplier<AgentToken> token = parts.token().token(parts.generateToken() ? stateDir : null);
             List<BindableService> services = new ArrayList<>();
             NodeVolumes volumes = null;
@@ -98,10 +101,13 @@ final class ServerRoot implements AutoCloseable {
                 NodeMetrics.recovery((System.nanoTime() - started) / 1e9,
                         store instanceof MeteredStore m ? m.requests() - requestsBefore : 0, recovered);
                 String advertise = null;
-                if (n.agentListen != null && !n.agentListen.isBlank()) {
+                // serve (one host) answers on loopback by default, so the admin verbs can cut and hand over its volumes
+                String listen = n.agentListen != null && !n.agentListen.isBlank() ? n.agentListen
+                        : parts.generateToken() ? "127.0.0.1:0" : null;
+                if (listen != null) {
                     if (token == null)
                         throw new VolumeException.InvalidArgument("--agent-listen needs a token: --agent-token-file (or STRATA_AGENT_TOKEN_FILE)");
-                    String[] hp = NodeOptions.hostPort(n.agentListen, "--agent-listen");
+                    String[] hp = NodeOptions.hostPort(listen, "--agent-listen");
                     AgentServer.Tls tls = n.agentTlsCert == null ? null : new AgentServer.Tls(n.agentTlsCert.toFile(),
                             n.agentTlsKey == null ? null : n.agentTlsKey.toFile());
                     if (tls != null && tls.privateKey() == null) throw new VolumeException.InvalidArgument("--agent-tls-cert needs --agent-tls-key");
@@ -116,11 +122,8 @@ final class ServerRoot implements AutoCloseable {
                 registry.registerNode(nodeId, null, 0);
             }
             if (parts.controller()) {
-                NodeVolumes local = volumes;
-                // held by this process's node: cut here; published here but not staged: the committed manifest is current
                 AgentLiveCut cuts = new AgentLiveCut(token, parts.token().agentTlsCa == null ? null : parts.token().agentTlsCa.toFile(),
-                        held -> nodeId == null || held.owner() == null || !held.owner().node().equals(nodeId.value()) ? AgentLiveCut.NOT_LOCAL
-                                : local != null && local.holds(new VolumeName(held.name())) ? local.cut(new VolumeName(held.name())) : null);
+                        localHolder(nodeId, volumes));
                 opened.add(cuts);
                 ControllerService.ImageAnnotations annotations = ControllerService.ImageAnnotations.NONE;
                 ControllerService.Events events = ControllerService.Events.NONE;
@@ -170,6 +173,30 @@ final class ServerRoot implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot make the state dir " + stateDir, e);
         }
+    }
+
+    /**
+     * This process's own node, for cuts and hand-overs without the network: a volume published
+     * here but not attached has nothing unuploaded.
+     */
+    private static AgentLiveCut.Local localHolder(NodeId nodeId, NodeVolumes volumes) {
+        if (nodeId == null) return AgentLiveCut.Local.NONE;
+        return new AgentLiveCut.Local() {
+            @Override
+            public boolean isHere(Owner owner) {
+                return owner.node().equals(nodeId.value());
+            }
+
+            @Override
+            public String cut(VolumeName volume) {
+                return volumes != null && volumes.holds(volume) ? volumes.cut(volume) : null;
+            }
+
+            @Override
+            public void release(VolumeName volume, long epoch) {
+                if (volumes != null) volumes.release(volume, epoch);
+            }
+        };
     }
 
     /** Where {@code strata attach} stages volumes outside Kubernetes. */

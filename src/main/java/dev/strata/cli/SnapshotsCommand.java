@@ -1,5 +1,6 @@
 package dev.strata.cli;
 
+import dev.strata.volume.FromRef;
 import dev.strata.volume.Page;
 import dev.strata.volume.SnapshotId;
 import dev.strata.volume.SnapshotRecord;
@@ -47,13 +48,16 @@ final class SnapshotsCommand implements Callable<Integer> {
         @Mixin OutputOptions output;
         @Parameters(paramLabel = "VOLUME") String volume;
         @Option(names = "--name", description = "An idempotency name: the same name returns the same snapshot.") String name;
+        @Mixin HolderCuts holder;
 
         @Override
         public Integer call() {
             VolumeName v = new VolumeName(volume);
             return Admin.withRegistry(store, registry -> {
-                SnapshotRecord s = registry.snapshots().create(v, name);
-                output.print(s, s.id());
+                HolderCuts.Cut cut = holder.of(registry, store, new FromRef.Volume(v));
+                SnapshotRecord snap = registry.snapshots().create(v, name, cut.key());
+                output.print(snap, snap.id());
+                if (cut.note() != null) System.err.println("snapshot " + snap.id() + ": " + cut.note());
                 return 0;
             });
         }

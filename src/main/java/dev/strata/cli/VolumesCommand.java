@@ -2,6 +2,7 @@ package dev.strata.cli;
 
 import dev.strata.volume.CreateSpec;
 import dev.strata.volume.FromRef;
+import dev.strata.volume.NodeId;
 import dev.strata.volume.Page;
 import dev.strata.volume.Sizes;
 import dev.strata.volume.VolumeException;
@@ -53,6 +54,7 @@ final class VolumesCommand implements Callable<Integer> {
         @Option(names = "--size", converter = ByteSizeConverter.class,
                 description = "Size (bytes or KiB/MiB/GiB/TiB, at most 64TiB). Default: the source's size, or 1GiB for blank.") Long size;
         @Option(names = "--from", paramLabel = "REF", description = "image:NAME, volume:NAME or snapshot:VOLUME@SEQ.") String from;
+        @Mixin HolderCuts holder;
 
         @Override
         public Integer call() {
@@ -63,9 +65,11 @@ final class VolumesCommand implements Callable<Integer> {
                 Map<String, String> params = VolumeParameters.parse(Map.of()).stored();
                 Optional<VolumeRecord> existing = registry.find(volume);
                 // an existing volume is returned when it matches, else AlreadyExists says how it differs
-                VolumeRecord v = registry.create(new CreateSpec(volume, null, size == null ? 0 : size, 0, ref, params));
+                HolderCuts.Cut cut = existing.isPresent() ? HolderCuts.NOT_HELD : holder.of(registry, store, ref);
+                VolumeRecord v = registry.create(new CreateSpec(volume, null, size == null ? 0 : size, 0, ref, params), cut.key());
                 String what = (existing.isPresent() ? "exists already and matches" : "created") + " (" + Admin.size(v.sizeBytes()) + ")"
-                        + (v.source() == null ? "" : " from " + v.source()) + (existing.isPresent() ? "; nothing new was made" : "");
+                        + (v.source() == null ? "" : " from " + v.source()) + (existing.isPresent() ? "; nothing new was made" : "")
+                        + (cut.note() == null ? "" : ": " + cut.note());
                 output.print(v, v.name() + " " + what);
                 return 0;
             });
@@ -116,28 +120,34 @@ final class VolumesCommand implements Callable<Integer> {
     }
 
     @Command(name = "unpublish", mixinStandardHelpOptions = true, description = {
-            "Force a volume off the node holding it (that node is dead or gone).",
-            "Takes a new ownership epoch, so the old node is fenced: its next commit fails. Data it had",
-            "not uploaded is lost. Use it only when the node cannot detach the volume itself."})
+            "Force a volume off a node that is dead or gone for good (needs --force).",
+            "Takes the next ownership epoch at once, so that node is fenced, then waits out its lease",
+            "(about 37 s by default) before the volume is free. Writes it had not uploaded are lost."})
     static final class Unpublish implements Callable<Integer> {
         @Mixin StoreOptions store;
         @Mixin OutputOptions output;
         @Parameters(paramLabel = "NAME", description = "The volume.") String name;
-        @Option(names = "--node", required = true, paramLabel = "NODE",
-                description = "The node that holds it (as `strata volumes` shows): a guard against forcing the wrong one.") String node;
+        @Option(names = "--force", description = "Required: the holder is not asked to hand the volume over.") boolean force;
+        @Option(names = "--node", paramLabel = "NODE",
+                description = "Only if this node holds it (as `strata volumes` shows): a guard against forcing the wrong one.") String node;
 
         @Override
         public Integer call() {
             VolumeName volume = new VolumeName(name);
+            if (!force) throw new VolumeException.InvalidArgument("volumes unpublish only forces: the holder is not asked to hand "
+                    + volume + " over, and what it has not uploaded is lost. For a live node use 'strata detach' there (or let "
+                    + "Kubernetes detach it); for a dead one add --force");
             return Admin.withRegistry(store, registry -> {
                 VolumeRecord v = registry.resolve(volume);
                 if (v.owner() == null) throw new VolumeException.FailedPrecondition("volume " + volume + " is not published on any node");
-                if (!v.owner().node().equals(node))
+                if (node != null && !v.owner().node().equals(node))
                     throw new VolumeException.FailedPrecondition("volume " + volume + " is published on node " + v.owner().node()
                             + ", not " + node);
-                registry.ownership().revoke(volume, new dev.strata.volume.NodeId(node));
+                System.err.println("unpublish " + volume + ": fencing node " + v.owner().node() + ", then waiting out its lease ("
+                        + v.owner().lease().toSeconds() + " s and a margin)");
+                registry.ownership().revoke(volume, new NodeId(v.owner().node()), true);
                 VolumeRecord after = registry.resolve(volume);
-                output.print(after, "unpublished " + volume + " from node " + node + " (fenced: ownership epoch "
+                output.print(after, "unpublished " + volume + " from node " + v.owner().node() + " (fenced: ownership epoch "
                         + v.owner().epoch() + " -> " + after.epoch() + ")");
                 return 0;
             });

@@ -157,12 +157,31 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 NodeId node = req.getNodeId().isEmpty() ? null : parsedNodeOrNull(req.getNodeId());
                 if (node != null || req.getNodeId().isEmpty()) {
                     try (var guard = inFlight.acquire(name.get().value())) {
+                        handOver(name.get(), node);
                         registry.ownership().revoke(name.get(), node);
                     }
                 }
             }
             return ControllerUnpublishVolumeResponse.getDefaultInstance();
         });
+    }
+
+    /**
+     * Before the epoch is revoked, the holder stops acknowledging writes and uploads what it
+     * acknowledged (docs/architecture.md, "Ownership and fencing"). A holder that cannot be
+     * reached, or cannot upload, keeps the volume: the unpublish fails and is retried.
+     */
+    private void handOver(VolumeName name, NodeId node) {
+        Optional<VolumeRecord> record = registry.find(name);
+        if (record.isEmpty() || record.get().owner() == null) return;
+        if (node != null && !record.get().owner().node().equals(node.value())) return;
+        try {
+            liveCut.release(record.get());
+        } catch (dev.strata.volume.VolumeException.Unavailable e) {
+            throw new dev.strata.volume.VolumeException.Unavailable(e.getMessage() + "; the volume stays published on node "
+                    + record.get().owner().node() + " so nothing it acknowledged is lost — retry, or force the unpublish"
+                    + " (strata volumes unpublish --force, docs/operations.md) to give those writes up", e);
+        }
     }
 
     private static NodeId parsedNodeOrNull(String nodeId) {

@@ -61,6 +61,8 @@ public final class NodeVolumes implements AutoCloseable {
     private final Clock clock;
     private final ConcurrentHashMap<String, Held> held = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /** The highest epoch of each volume this node handed over: it is never staged again. */
+    private final ConcurrentHashMap<String, Long> released = new ConcurrentHashMap<>();
 
     public NodeVolumes(NodeId node, Registry registry, PackCache packs, Path stateDir, Devices devices,
                        ProcessRunner runner, Clock clock) {
@@ -230,6 +232,10 @@ public final class NodeVolumes implements AutoCloseable {
                     throw new VolumeException.AlreadyExists("volume " + req.volume() + " is already staged as " + e.access()
                             + (e.readonly() ? " read-only" : "") + "; asked for " + req.access() + (req.readonly() ? " read-only" : ""));
             } else {
+                Long handedOver = released.get(req.volume().value());
+                if (handedOver != null && req.epoch() <= handedOver)
+                    throw new VolumeException.FailedPrecondition("volume " + req.volume() + " was handed over under epoch "
+                            + handedOver + " (the controller is unpublishing it from this node); publish it again first");
                 VolumeRecord record = registry.resolve(req.volume());
                 Owner owner = record.owner();
                 if (owner == null || !owner.node().equals(node.value()) || owner.epoch() != req.epoch())
@@ -334,9 +340,7 @@ public final class NodeVolumes implements AutoCloseable {
                 // unuploaded writes are drained below, never dropped with the entry
                 h = reattach(e, record.get()).held();
             }
-            if (h.volume().health().fenced() == null) h.volume().drain();
-            else log.atWarn().setMessage("unstaging a fenced volume: its unuploaded writes are discarded")
-                    .addKeyValue("volume", name.value()).addKeyValue("reason", h.volume().health().fenced()).log();
+            drainUnlessFenced(h);
             h.device().remove();
             h.volume().close();
             held.remove(name.value());
@@ -344,6 +348,48 @@ public final class NodeVolumes implements AutoCloseable {
             map.remove(name);
             deleteTree(cacheDir(name));
             log.atInfo().setMessage("volume detached").addKeyValue("volume", name.value()).log();
+        } finally {
+            l.unlock();
+        }
+    }
+
+    /** Uploads what the volume acknowledged; a fenced volume (found so now or before) is detached anyway: its writes belong to no one now. */
+    private static void drainUnlessFenced(Held h) {
+        try {
+            if (h.volume().health().fenced() == null) {
+                h.volume().drain();
+                return;
+            }
+        } catch (VolumeException.Fenced e) {
+            // learned while draining: the same as fenced before
+        }
+        log.atWarn().setMessage("unstaging a fenced volume: its unuploaded writes are discarded")
+                .addKeyValue("volume", h.entry().volume()).addKeyValue("reason", h.volume().health().fenced()).log();
+    }
+
+    /**
+     * Hands the volume over before the controller revokes {@code epoch} (node agent Release):
+     * from now on this node refuses to stage that epoch, and if it has the volume attached
+     * under it, every write fails and everything acknowledged is uploaded and committed. A
+     * volume in the local map that boot recovery could not attach is attached first, so its
+     * acknowledged writes are uploaded too. Unavailable when the bucket does not take them
+     * (the volume stays write-blocked; the call may be repeated). Idempotent.
+     */
+    public void release(VolumeName name, long epoch) {
+        ReentrantLock l = lock(name);
+        try {
+            released.merge(name.value(), epoch, Math::max);
+            Held h = held.get(name.value());
+            if (h == null) {
+                LocalMap.Entry e = map.get(name).orElse(null);
+                if (e == null || e.epoch() > epoch) return;
+                Optional<VolumeRecord> record = registry.find(name);
+                if (record.isEmpty() || revokedReason(e, record).isPresent()) return;
+                h = reattach(e, record.get()).held();
+            }
+            if (h.entry().epoch() > epoch) return;
+            h.volume().release("the controller is revoking epoch " + epoch + " of node " + node);
+            log.atInfo().setMessage("volume handed over").addKeyValue("volume", name.value()).addKeyValue("epoch", epoch).log();
         } finally {
             l.unlock();
         }
@@ -477,18 +523,37 @@ public final class NodeVolumes implements AutoCloseable {
         return held.keySet().stream().sorted().toList();
     }
 
-    /** Leaves every device for the next process to resume (never STOP_DEV on exit); syncs the caches. */
+    /**
+     * Leaves every device for the next process to resume (never STOP_DEV on exit); syncs the
+     * caches. A fenced volume has no next process: its staging path is unmounted and its
+     * device removed, so no reader waits on it forever.
+     */
     @Override
     public void close() {
         for (Held h : held.values()) {
             try {
-                h.device().abandon();
+                if (h.volume().health().fenced() != null) removeFenced(h);
+                else h.device().abandon();
             } finally {
                 h.volume().close();
             }
         }
         held.clear();
         devices.close();
+    }
+
+    private void removeFenced(Held h) {
+        log.atWarn().setMessage("stopping: removing the device of a fenced volume (it cannot be resumed)")
+                .addKeyValue("volume", h.entry().volume()).addKeyValue("devId", h.device().devId()).log();
+        try {
+            if (h.entry().access() == LocalMap.Access.MOUNT) mounts.unmount(Path.of(h.entry().stagingPath()));
+            h.device().remove();
+            map.remove(h.entry().volumeName());
+        } catch (RuntimeException e) {
+            log.atWarn().setMessage("cannot remove the device of a fenced volume; leaving it").addKeyValue("volume", h.entry().volume())
+                    .setCause(e).log();
+            h.device().abandon();
+        }
     }
 
     private static void deleteTree(Path dir) {

@@ -60,6 +60,9 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     volatile Registry.GenerationRef committed;
     volatile Freeze freeze;
     volatile String fencedReason;
+    /** Set when the holder hands the volume over (the controller's unpublish): writes fail from then on. */
+    volatile String releasing;
+    final HolderLease lease;
     private final io.prometheus.metrics.core.datapoints.CounterDataPoint readBytes, writeBytes;
 
     AttachedVolume(CacheFiles.Opened opened, Registry registry, PackCache packs, EngineOptions options, Clock clock) {
@@ -85,6 +88,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         this.sizeBytes = opened.sizeBytes();
         for (int i = 0; i < STRIPES; i++) stripes[i] = new Object();
         this.uploader = new Uploader(this);
+        this.lease = new HolderLease(name, epoch, registry.ownership(), opened.lease(), System::nanoTime, this::fence);
         this.readBytes = Metrics.io(name.value(), "read");
         this.writeBytes = Metrics.io(name.value(), "write");
     }
@@ -98,6 +102,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
                                         EngineOptions options, Clock clock) {
         CacheFiles.Opened opened = CacheFiles.open(registry, name, epoch, dir);
         AttachedVolume v = new AttachedVolume(opened, registry, packs, options, clock);
+        v.lease.start();
         v.uploader.start();
         log.atInfo().setMessage("volume attached").addKeyValue("volume", name.value()).addKeyValue("epoch", epoch)
                 .addKeyValue("generation", opened.committed().number()).addKeyValue("dirtyBlocks", v.dirtyBlocks()).log();
@@ -121,6 +126,24 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     void checkFenced() {
         String reason = fencedReason;
         if (reason != null) throw new VolumeException.Fenced("volume " + name + " is fenced: " + reason);
+    }
+
+    /** Whether a write may start: not fenced, not being handed over. */
+    private void checkWritable() {
+        checkFenced();
+        String handover = releasing;
+        if (handover != null) throw new VolumeException.Fenced("volume " + name + " is being handed over: " + handover);
+    }
+
+    /**
+     * The last step before a write, write-zeroes or flush returns success: the volume is still
+     * this node's (not fenced, not handed over, its epoch confirmed within the lease). Whatever
+     * it wrote stays in the cache and is uploaded — or dropped with the epoch — but is not
+     * acknowledged.
+     */
+    private void acknowledge() {
+        checkWritable();
+        lease.check();
     }
 
     @Override
@@ -177,10 +200,11 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     @Override
     public void write(long offset, ByteBuffer src) {
         checkRange(offset, src.remaining());
-        checkFenced();
+        checkWritable();
         writeBytes.inc(src.remaining());
         int start = src.position();
         whileDiskFull(() -> writeOnce(offset + (src.position() - start), src));
+        acknowledge();
     }
 
     /** How long a write or flush that finds the local disk full waits for the uploader to make room. */
@@ -244,7 +268,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
 
     @Override
     public void flush() {
-        checkFenced();
+        checkWritable();
         whileDiskFull(() -> {
             boolean metadata = punched.getAndSet(false);
             try {
@@ -256,6 +280,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
             }
         });
         if (options.sync()) uploader.drain();
+        acknowledge();
     }
 
     @Override
@@ -266,7 +291,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     @Override
     public void writeZeroes(long offset, long length) {
         checkRange(offset, length);
-        checkFenced();
+        checkWritable();
         long end = offset + length;
         while (offset < end) {
             long block = offset / blockSize;
@@ -281,7 +306,11 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
                 offset += n;
             }
         }
+        acknowledge();
     }
+
+    /** How long a hand-over keeps trying to upload before it reports the bucket unreachable (the caller may repeat it). */
+    static final long RELEASE_DRAIN_MILLIS = 30_000;
 
     /** Whole blocks zeroed per batch: one hole punched for each run of them. */
     static final int ZERO_BATCH = 256;
@@ -484,6 +513,23 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         uploader.drain();
     }
 
+    /**
+     * Hands the volume over (the controller's unpublish while this node still has it attached):
+     * from now on every write and flush fails, then everything acknowledged is uploaded and
+     * committed. Only when that succeeded may the controller take the next epoch; when it
+     * fails (the bucket is unreachable) the volume stays write-blocked and the call may be
+     * repeated. Idempotent.
+     */
+    public void release(String why) {
+        if (releasing == null) {
+            releasing = why;
+            log.atWarn().setMessage("volume handed over: writes now fail").addKeyValue("volume", name.value())
+                    .addKeyValue("epoch", epoch).addKeyValue("reason", why).log();
+        }
+        if (fencedReason != null) return; // fenced already: what it acknowledged is another node's concern now
+        uploader.drain(RELEASE_DRAIN_MILLIS);
+    }
+
     /** A live snapshot: a cut committed, then recorded as {@code volume@seq}. */
     public SnapshotRecord snapshot(String csiName) {
         return registry.snapshots().create(name, csiName, cut());
@@ -521,6 +567,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
 
     @Override
     public void close() {
+        lease.close();
         uploader.stop();
         try {
             log_.sync();
@@ -534,6 +581,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
 
     /** Simulates the process dying: nothing more is synced or uploaded (tests). */
     void crash() {
+        lease.close();
         uploader.stop();
         try {
             log_.abandon();

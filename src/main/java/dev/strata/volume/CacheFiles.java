@@ -23,7 +23,7 @@ final class CacheFiles {
 
     record Opened(VolumeName name, long epoch, PoolId pool, long sizeBytes, FileChannel data, Path dir, Holes holes, MetaLog log,
                   BlockStates states, long maxSeq, long committedSeq, List<Manifest> chain,
-                  Registry.GenerationRef committed) {}
+                  Registry.GenerationRef committed, java.time.Duration lease) {}
 
     private CacheFiles() {}
 
@@ -62,14 +62,14 @@ final class CacheFiles {
                 metaLog.append(MetaLog.HEADER, epoch, newest.number());
                 metaLog.sync();
             }
-            return replay(record, epoch, dir, entries, metaLog, chain, newest);
+            return replay(record, epoch, dir, entries, metaLog, chain, newest, lease(registry, record, epoch));
         } catch (IOException e) {
             throw new VolumeException.Unavailable("cannot open the local cache of " + name + " in " + dir + ": " + e.getMessage(), e);
         }
     }
 
     private static Opened replay(VolumeRecord record, long epoch, Path dir, List<MetaLog.Entry> entries, MetaLog metaLog,
-                                 List<Manifest> chain, Registry.Generation newest) throws IOException {
+                                 List<Manifest> chain, Registry.Generation newest, java.time.Duration lease) throws IOException {
         Manifest top = chain.getFirst();
         BlockStates states = new BlockStates(top.chunkSize() / top.blockSize());
         long maxSeq = 1, committed = 0;
@@ -87,7 +87,14 @@ final class CacheFiles {
         long size = Math.max(record.sizeBytes(), top.sizeBytes());
         FileChannel data = AttachedVolume.openData(dir.resolve("data"));
         return new Opened(record.volumeName(), epoch, record.poolId(), size, data, dir, Holes.open(dir.resolve("data")),
-                metaLog, states, maxSeq, committed, chain, new Registry.GenerationRef(newest.number(), newest.key()));
+                metaLog, states, maxSeq, committed, chain, new Registry.GenerationRef(newest.number(), newest.key()),
+                lease);
+    }
+
+    /** The lease recorded with this epoch's grant (the one a forced revocation will wait out), else the registry's. */
+    private static java.time.Duration lease(Registry registry, VolumeRecord record, long epoch) {
+        Owner owner = record.owner();
+        return owner != null && owner.epoch() == epoch ? owner.lease() : registry.ownership().lease();
     }
 
     /**

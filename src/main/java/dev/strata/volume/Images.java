@@ -31,11 +31,19 @@ public final class Images {
      * source → AlreadyExists. A missing source → NotFound.
      */
     public ImageRecord bless(ImageName name, FromRef source) {
+        return bless(name, source, null);
+    }
+
+    /**
+     * As {@link #bless(ImageName, FromRef)}; for a {@code volume:} source, {@code cutKey} (when
+     * not null) is the pool-relative manifest its holder cut for this image.
+     */
+    public ImageRecord bless(ImageName name, FromRef source, String cutKey) {
         if (source instanceof FromRef.Blank)
             throw new VolumeException.InvalidArgument("bless needs a source: snapshot:ID, volume:NAME or image:NAME");
         Optional<ImageRecord> existing = find(name);
         if (existing.isPresent()) return checkSameSource(existing.get(), source);
-        ResolvedSource resolved = registry.resolveSource(source);
+        ResolvedSource resolved = cutKey == null ? registry.resolveSource(source) : registry.resolveCut(source, cutKey);
         String manifestKey = Layout.imageManifest(name, PoolId.randomHex());
         Manifest image = Manifest.over(resolved.manifest(), resolved.manifestKey(), resolved.sizeBytes(), 0);
         bucket.create(Layout.inPool(resolved.pool(), manifestKey), ManifestCodec.encode(image));

@@ -27,11 +27,16 @@ public final class Registry {
     private final Ownership ownership;
 
     public Registry(ObjectStore store, Clock clock) {
+        this(store, clock, Ownership.DEFAULT_LEASE);
+    }
+
+    /** With the ownership lease holders confirm their epoch within (DESIGN §5, docs/architecture.md). */
+    public Registry(ObjectStore store, Clock clock, java.time.Duration lease) {
         this.bucket = new Bucket(store);
         this.clock = clock;
         this.snapshots = new Snapshots(bucket, this, clock);
         this.images = new Images(bucket, this, clock);
-        this.ownership = new Ownership(bucket, this, clock);
+        this.ownership = new Ownership(bucket, this, clock, lease);
     }
 
     public ObjectStore store() {
@@ -148,17 +153,12 @@ public final class Registry {
 
     /**
      * Deletes the volume's record: idempotent (an absent volume is fine). A volume a node
-     * holds → FailedPrecondition. Manifests and packs are left to GC, since snapshots and
-     * forks may still show them through.
+     * holds → FailedPrecondition. The deletion takes an ownership epoch first, so it and a
+     * concurrent publish cannot both succeed. Manifests and packs are left to GC, since
+     * snapshots and forks may still show them through.
      */
     public void delete(VolumeName name) {
-        Optional<VolumeRecord> record = find(name);
-        if (record.isEmpty()) return;
-        if (record.get().owner() != null)
-            throw new VolumeException.FailedPrecondition("volume " + name + " is published on node "
-                    + record.get().owner().node() + "; unpublish it first");
-        bucket.delete(Layout.volumeRecord(name));
-        log.atInfo().setMessage("volume deleted").addKeyValue("volume", name.value()).log();
+        ownership.delete(name);
     }
 
     /** Grows the volume to at least {@code newSize} bytes (rounded up to blocks); never shrinks. */
@@ -209,7 +209,7 @@ public final class Registry {
         };
     }
 
-    private ResolvedSource resolveCut(FromRef ref, String cutKey) {
+    ResolvedSource resolveCut(FromRef ref, String cutKey) {
         if (!(ref instanceof FromRef.Volume v)) throw new IllegalArgumentException("a cut is only for volume sources");
         VolumeRecord source = resolve(v.volume());
         ManifestKeys.checkPoolRelative(cutKey);

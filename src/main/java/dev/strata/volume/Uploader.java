@@ -89,7 +89,12 @@ final class Uploader {
     }
 
     void drain() {
-        long deadline = v.clock.millis() + 10 * 60_000;
+        drain(10 * 60_000);
+    }
+
+    /** Uploads and commits until nothing is dirty; gives up (Unavailable) after the bucket refused for {@code boundMillis}. */
+    void drain(long boundMillis) {
+        long deadline = v.clock.millis() + boundMillis;
         while (true) {
             v.checkFenced();
             try {

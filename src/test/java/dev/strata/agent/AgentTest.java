@@ -124,7 +124,7 @@ class AgentTest {
         String key = rawCut("v2", "Bearer " + token.reveal());
         assertFalse(key.isEmpty());
         assertTrue(store.head(Layout.inPool(r.poolId(), key)).isPresent(), "the cut names a manifest in the bucket: " + key);
-        AgentLiveCut client = new AgentLiveCut(token, null, x -> AgentLiveCut.NOT_LOCAL);
+        AgentLiveCut client = new AgentLiveCut(token, null, AgentLiveCut.Local.NONE);
         try {
             String again = client.cut(registry.resolve(new VolumeName("v2")));
             assertTrue(store.head(Layout.inPool(r.poolId(), again)).isPresent(), again);
@@ -137,25 +137,53 @@ class AgentTest {
     void theControllerClientHandlesEachHolderState() {
         held("staged", true);
         VolumeRecord publishedOnly = held("published-only", false);
-        try (AgentLiveCut client = new AgentLiveCut(token, null, x -> AgentLiveCut.NOT_LOCAL)) {
+        try (AgentLiveCut client = new AgentLiveCut(token, null, AgentLiveCut.Local.NONE)) {
             assertFalse(client.cut(registry.resolve(new VolumeName("staged"))).isEmpty());
             assertNull(client.cut(publishedOnly), "published but not attached: nothing unuploaded, the committed manifest stands");
             VolumeRecord noAgent = registry.ownership().grant(new VolumeName(held("x", false).name()), NODE, false, null);
             VolumeRecord detached = registry.resolve(new VolumeName("x"));
-            assertNull(new AgentLiveCut(token, null, y -> AgentLiveCut.NOT_LOCAL).cut(
+            assertNull(new AgentLiveCut(token, null, AgentLiveCut.Local.NONE).cut(
                     new VolumeRecord(detached.formatVersion(), detached.name(), null, detached.uid(), detached.sizeBytes(), detached.requestedBytes(),
                             detached.blockSize(), detached.pool(), null, null, Map.of(), null, detached.epoch(), 0, 0, detached.created())),
                     "an unheld volume needs no cut");
-            VolumeRecord withoutAddress = noAgent.withOwner(new dev.strata.volume.Owner(NODE.value(), noAgent.epoch(), null, false), noAgent.epoch());
+            VolumeRecord withoutAddress = noAgent.withOwner(new dev.strata.volume.Owner(NODE.value(), noAgent.epoch(), null, false, 0), noAgent.epoch());
             assertThrows(VolumeException.Unavailable.class, () -> client.cut(withoutAddress));
         }
-        try (AgentLiveCut wrongToken = new AgentLiveCut(AgentToken.of("another-token-another-token"), null, x -> AgentLiveCut.NOT_LOCAL);
-             AgentLiveCut noToken = new AgentLiveCut((AgentToken) null, null, x -> AgentLiveCut.NOT_LOCAL)) {
+        try (AgentLiveCut wrongToken = new AgentLiveCut(AgentToken.of("another-token-another-token"), null, AgentLiveCut.Local.NONE);
+             AgentLiveCut noToken = new AgentLiveCut((AgentToken) null, null, AgentLiveCut.Local.NONE)) {
             VolumeRecord staged = registry.resolve(new VolumeName("staged"));
             VolumeException.Unavailable e = assertThrows(VolumeException.Unavailable.class, () -> wrongToken.cut(staged));
             assertTrue(e.getMessage().contains("UNAUTHENTICATED"), e.getMessage());
             assertFalse(e.getMessage().contains("another-token"), "the token is never echoed");
             assertThrows(VolumeException.Unavailable.class, () -> noToken.cut(staged));
+        }
+    }
+
+    @Test
+    void aHandOverThroughTheAgentUploadsWhatTheHolderAcknowledgedAndStopsItsWrites() {
+        VolumeRecord r = held("moving", true);
+        dev.strata.volume.BlockTarget target = devices.lastTarget;
+        byte[] data = new byte[256 << 10];
+        new java.util.Random(7).nextBytes(data);
+        target.write(0, java.nio.ByteBuffer.wrap(data));
+        target.flush();
+        try (AgentLiveCut client = new AgentLiveCut(token, null, AgentLiveCut.Local.NONE)) {
+            client.release(registry.resolve(new VolumeName("moving")));
+        }
+        assertThrows(VolumeException.Fenced.class, () -> target.write(0, java.nio.ByteBuffer.allocate(4096)),
+                "the holder acknowledges nothing after the hand-over");
+        assertThrows(VolumeException.Fenced.class, target::flush);
+        registry.ownership().revoke(new VolumeName("moving"), NODE);
+        volumes.unstage(new VolumeName("moving"), kubelet.resolve("moving"));
+        assertThrows(VolumeException.FailedPrecondition.class, () -> volumes.stage(new NodeVolumes.StageRequest(new VolumeName("moving"),
+                r.owner().epoch(), kubelet.resolve("moving"), LocalMap.Access.BLOCK, null, List.of(), false)),
+                "a handed-over epoch is never staged again");
+        long epoch = registry.ownership().grant(new VolumeName("moving"), new NodeId("node-b"), false, null).owner().epoch();
+        try (var b = dev.strata.volume.AttachedVolume.attach(registry, new PackCache(store, 1 << 20), new VolumeName("moving"), epoch,
+                state.resolve("node-b"), dev.strata.volume.EngineOptions.DEFAULTS, Clock.systemUTC())) {
+            java.nio.ByteBuffer back = java.nio.ByteBuffer.allocate(data.length);
+            b.read(0, back);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(data, back.array(), "node-b reads every acknowledged byte");
         }
     }
 
@@ -219,13 +247,13 @@ class AgentTest {
 
         VolumeRecord r = held("tls-vol", true);
         try (AgentServer tls = AgentServer.start("127.0.0.1", 0, false, token, new AgentServer.Tls(cert.toFile(), pkcs8.toFile()), volumes)) {
-            VolumeRecord atTls = r.withOwner(new dev.strata.volume.Owner(NODE.value(), r.owner().epoch(), "127.0.0.1:" + tls.port(), false),
+            VolumeRecord atTls = r.withOwner(new dev.strata.volume.Owner(NODE.value(), r.owner().epoch(), "127.0.0.1:" + tls.port(), false, 0),
                     r.owner().epoch());
-            try (AgentLiveCut client = new AgentLiveCut(token, cert.toFile(), x -> AgentLiveCut.NOT_LOCAL)) {
+            try (AgentLiveCut client = new AgentLiveCut(token, cert.toFile(), AgentLiveCut.Local.NONE)) {
                 String key1 = client.cut(atTls);
                 assertTrue(store.head(Layout.inPool(r.poolId(), key1)).isPresent(), "cut over TLS: " + key1);
             }
-            try (AgentLiveCut plaintext = new AgentLiveCut(token, null, x -> AgentLiveCut.NOT_LOCAL)) {
+            try (AgentLiveCut plaintext = new AgentLiveCut(token, null, AgentLiveCut.Local.NONE)) {
                 assertThrows(VolumeException.Unavailable.class, () -> plaintext.cut(atTls), "a plaintext client cannot talk to a TLS agent");
             }
         }

@@ -207,13 +207,15 @@ class CliTest {
         assertEquals(0, strata("volumes", "create", "held").code());
         long epoch;
         try (var store = new dev.strata.store.FileObjectStore(state.resolve("bucket"))) {
-            var registry = new dev.strata.volume.Registry(store, java.time.Clock.systemUTC());
+            // a short lease, so the forced unpublish's wait for it is short
+            var registry = new dev.strata.volume.Registry(store, java.time.Clock.systemUTC(), java.time.Duration.ofMillis(200));
             epoch = registry.ownership().grant(new dev.strata.volume.VolumeName("held"), new dev.strata.volume.NodeId("dead-node"),
                     false, null).owner().epoch();
         }
         assertUserError(strata("volumes", "delete", "held"), "published on node dead-node");
-        assertUserError(strata("volumes", "unpublish", "held", "--node", "other"), "published on node dead-node, not other");
-        Run forced = strata("volumes", "unpublish", "held", "--node", "dead-node");
+        assertUserError(strata("volumes", "unpublish", "held"), "add --force");
+        assertUserError(strata("volumes", "unpublish", "held", "--force", "--node", "other"), "published on node dead-node, not other");
+        Run forced = strata("volumes", "unpublish", "held", "--force", "--node", "dead-node");
         assertEquals(0, forced.code(), forced.err());
         assertTrue(forced.out().contains("fenced"), forced.out());
         try (var store = new dev.strata.store.FileObjectStore(state.resolve("bucket"))) {
@@ -222,7 +224,7 @@ class CliTest {
                     "a newer epoch exists: the dead node's next commit is refused");
             assertEquals(null, registry.resolve(new dev.strata.volume.VolumeName("held")).owner());
         }
-        assertUserError(strata("volumes", "unpublish", "held", "--node", "dead-node"), "not published");
+        assertUserError(strata("volumes", "unpublish", "held", "--force"), "not published");
         assertEquals(0, strata("volumes", "delete", "held").code());
     }
 }

@@ -1,0 +1,267 @@
+package dev.strata.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import csi.v1.Csi.*;
+import dev.strata.store.S3Config;
+import dev.strata.testing.FaultyProxy;
+import dev.strata.testing.S3Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.gaul.s3proxy.junit.S3ProxyExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A volume moved between two `strata serve` processes (other node ids, other state dirs, one
+ * bucket) while the first keeps writing, in the QEMU guest with real ublk devices. A writer
+ * does O_DIRECT writes of numbered 4 KiB records with an fdatasync after each (a FLUSH) and
+ * logs every record acknowledged; after the move it goes on on the second node. At the end
+ * the volume is attached again and every acknowledged record must be on it (0 lost, by
+ * index). Then the same with the first node cut off from the bucket (a proxy answering
+ * nothing): the unpublish is refused while its acknowledged writes cannot be uploaded, its
+ * writes fail, and the move completes when the bucket is back.
+ */
+@Tag("vm-node")
+class FailoverVmTest {
+    @RegisterExtension
+    static final S3ProxyExtension PROXY = S3Server.extension();
+
+    static final int RECORD = 4096;
+    static final long SIZE = 64L << 20;
+
+    final List<Process> servers = new ArrayList<>();
+    Path work, secret, tokenFile;
+    S3Config bucket;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        work = Files.createTempDirectory("strata-failover");
+        bucket = S3Server.freshBucket(PROXY);
+        secret = Files.writeString(work.resolve("s3-secret"), S3Server.SECRET);
+        tokenFile = Files.writeString(work.resolve("agent-token"), HexFormat.of().formatHex(new byte[24]).replace('0', 'a'));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (String n : List.of("node-a", "node-b")) NodeVmTest.cleanUpGuest(kubelet(n), List.of());
+        NodeVmTest.cleanUpGuest(work.resolve("none"), servers);
+    }
+
+    Path kubelet(String node) {
+        return work.resolve("kubelet-" + node);
+    }
+
+    Path state(String node) {
+        return work.resolve("state-" + node);
+    }
+
+    Process serve(String node, String endpoint) throws Exception {
+        List<String> args = List.of("serve", "--store", "s3://" + bucket.bucket() + "/" + bucket.prefix(), "--s3-endpoint", endpoint,
+                "--s3-path-style", "--s3-access-key", S3Server.ACCESS, "--s3-secret-key-file", secret.toString(),
+                "--state-dir", state(node).toString(), "--node-id", node, "--kubelet-dir", kubelet(node).toString(),
+                "--agent-listen", "127.0.0.1:0", "--agent-token-file", tokenFile.toString());
+        return NodeVmTest.launch(args, "failover-" + node, state(node).resolve("csi.sock"), servers);
+    }
+
+    Path staging(String node, String id) {
+        return kubelet(node).resolve("staging/" + id);
+    }
+
+    Path target(String node, String id) {
+        return kubelet(node).resolve("pods/" + id + "/device");
+    }
+
+    /** Publish through {@code controller}, then stage and publish on the node {@code nodeClient} serves. */
+    void attach(CsiClient controller, CsiClient nodeClient, String node, String id) {
+        Map<String, String> ctx = controller.controller().controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
+                .setVolumeId(id).setNodeId(node).setVolumeCapability(NodeVmTest.block()).build()).getPublishContextMap();
+        nodeClient.node().nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id)
+                .setStagingTargetPath(staging(node, id).toString()).setVolumeCapability(NodeVmTest.block())
+                .putAllPublishContext(ctx).build());
+        nodeClient.node().nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(id)
+                .setStagingTargetPath(staging(node, id).toString()).setTargetPath(target(node, id).toString())
+                .setVolumeCapability(NodeVmTest.block()).build());
+    }
+
+    void unstage(CsiClient nodeClient, String node, String id) {
+        nodeClient.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id)
+                .setTargetPath(target(node, id).toString()).build());
+        nodeClient.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(id)
+                .setStagingTargetPath(staging(node, id).toString()).build());
+    }
+
+    void unpublish(CsiClient controller, String node, String id) {
+        controller.controller().controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(id)
+                .setNodeId(node).build());
+    }
+
+    static byte[] record(long index) {
+        byte[] b = new byte[RECORD];
+        new Random(index).nextBytes(b);
+        ByteBuffer.wrap(b).putLong(index);
+        return b;
+    }
+
+    /** Writes records {@code from, from+1, …} with O_DIRECT and an fdatasync after each, logging what was acknowledged. */
+    static final class Writer extends Thread {
+        final Path device;
+        final long from, until;
+        final ConcurrentLinkedQueue<Long> acknowledged = new ConcurrentLinkedQueue<>();
+        volatile IOException failure;
+        volatile long failedAtNanos;
+
+        Writer(Path device, long from, long until) {
+            this.device = device;
+            this.from = from;
+            this.until = until;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try (Arena arena = Arena.ofConfined();
+                 FileChannel ch = FileChannel.open(device, StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
+                MemorySegment buf = arena.allocate(RECORD, RECORD);
+                for (long i = from; i < until; i++) {
+                    ByteBuffer bb = buf.asByteBuffer();
+                    bb.put(record(i)).flip();
+                    while (bb.hasRemaining()) ch.write(bb, i * RECORD + bb.position());
+                    ch.force(false);
+                    acknowledged.add(i);
+                }
+            } catch (IOException e) {
+                failedAtNanos = System.nanoTime();
+                failure = e;
+            }
+        }
+
+        long last() {
+            return acknowledged.stream().mapToLong(Long::longValue).max().orElse(from - 1);
+        }
+    }
+
+    static void awaitAcks(Writer w, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (w.acknowledged.size() < count && w.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
+        assertTrue(w.acknowledged.size() >= count, "the writer acknowledged " + w.acknowledged.size() + " records; " + w.failure);
+    }
+
+    /** Every acknowledged record, read back with O_DIRECT from {@code device}. */
+    static void assertAllPresent(Path device, List<Long> acknowledged) throws IOException {
+        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(device, StandardOpenOption.READ,
+                com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
+            MemorySegment buf = arena.allocate(RECORD, RECORD);
+            int lost = 0;
+            for (long i : acknowledged) {
+                ByteBuffer bb = buf.asByteBuffer();
+                while (bb.hasRemaining()) ch.read(bb, i * RECORD + bb.position());
+                if (!java.util.Arrays.equals(record(i), buf.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))) lost++;
+            }
+            assertEquals(0, lost, "acknowledged records missing of " + acknowledged.size());
+        }
+    }
+
+    /** The move: node-a writes, is unpublished while writing, node-b takes over and writes, everything acknowledged is there. */
+    @Test
+    void aVolumeMovedWhileItsHolderWritesLosesNoAcknowledgedRecord() throws Exception {
+        move(false);
+    }
+
+    /** The same with node-a cut off from the bucket when the move starts. */
+    @Test
+    void aHolderCutOffFromTheBucketKeepsTheVolumeUntilItsWritesAreUploaded() throws Exception {
+        move(true);
+    }
+
+    void move(boolean partition) throws Exception {
+        try (FaultyProxy toA = new FaultyProxy(PROXY.getUri())) {
+            serve("node-a", toA.uri().toString());
+            serve("node-b", PROXY.getUri().toString());
+            try (CsiClient a = new CsiClient(state("node-a").resolve("csi.sock"));
+                 CsiClient b = new CsiClient(state("node-b").resolve("csi.sock"))) {
+                String id = b.controller().createVolume(CreateVolumeRequest.newBuilder().setName(partition ? "cut-off" : "moved")
+                        .addVolumeCapabilities(NodeVmTest.block()).putParameters("rpo", "3600")
+                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(SIZE)).build()).getVolume().getVolumeId();
+                attach(b, a, "node-a", id);
+                Writer onA = new Writer(target("node-a", id), 0, SIZE / RECORD / 2);
+                onA.start();
+                awaitAcks(onA, 200);
+
+                long moveStarted = System.nanoTime();
+                if (partition) {
+                    toA.mode(FaultyProxy.Mode.HANG);
+                    StatusRuntimeException refused = null;
+                    try {
+                        unpublish(b, "node-a", id);
+                    } catch (StatusRuntimeException e) {
+                        refused = e;
+                    }
+                    assertNotNull(refused, "the unpublish of a holder that cannot upload must not succeed");
+                    assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
+                    System.out.println("unpublish while node-a is cut off: " + refused.getStatus().getDescription());
+                    StatusRuntimeException held = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+                            () -> attach(b, b, "node-b", id), "no publish elsewhere while node-a holds unuploaded writes");
+                    assertEquals(Status.Code.FAILED_PRECONDITION, held.getStatus().getCode());
+                }
+                onA.join(TimeUnit.MINUTES.toMillis(5));
+                assertNotNull(onA.failure, "node-a's writes fail once it hands the volume over");
+                double fencedAfter = (onA.failedAtNanos - moveStarted) / 1e9;
+                if (partition) {
+                    toA.mode(FaultyProxy.Mode.PASS);
+                    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+                    while (true) {
+                        try {
+                            unpublish(b, "node-a", id);
+                            break;
+                        } catch (StatusRuntimeException e) {
+                            if (System.nanoTime() > deadline) throw e;
+                            Thread.sleep(2000);
+                        }
+                    }
+                } else {
+                    unpublish(b, "node-a", id); // the kubelet has not unstaged it on node-a: node-a still writes
+                }
+                attach(b, b, "node-b", id);
+                Writer onB = new Writer(target("node-b", id), onA.last() + 1, onA.last() + 1 + 200);
+                onB.start();
+                onB.join(TimeUnit.MINUTES.toMillis(10));
+                assertEquals(null, onB.failure, "node-b writes");
+                unstage(a, "node-a", id); // fenced there: detached in one call
+
+                List<Long> all = new ArrayList<>(onA.acknowledged);
+                all.addAll(onB.acknowledged);
+                unstage(b, "node-b", id);
+                unpublish(b, "node-b", id);
+                attach(b, b, "node-b", id);
+                assertAllPresent(target("node-b", id), all);
+                System.out.printf("failover%s: node-a acknowledged %d records, node-b %d, lost 0; node-a's writes failed %.2f s"
+                                + " after the move began (%s)%n", partition ? " (node-a cut off from the bucket)" : "",
+                        onA.acknowledged.size(), onB.acknowledged.size(), fencedAfter, onA.failure.getMessage());
+                unstage(b, "node-b", id);
+                unpublish(b, "node-b", id);
+            }
+        }
+    }
+}
