@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import csi.v1.Csi.CapacityRange;
 import csi.v1.Csi.CreateVolumeRequest;
+import dev.strata.node.Devices;
 import dev.strata.node.LoopDevices;
 import dev.strata.store.FileObjectStore;
 import dev.strata.testing.Privileged;
+import dev.strata.volume.BlockTarget;
 import dev.strata.volume.Registry;
+import dev.strata.volume.VolumeException;
 import dev.strata.volume.VolumeName;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -20,6 +23,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,16 +82,52 @@ class AttachRollbackTest {
     @Test
     void aFailedStageIsUndone() throws Exception {
         Privileged.assumeRootWithLoopDevices();
-        Path notADirectory = Files.writeString(stateDir.resolve("blocker"), "x");
-        LoopDevices devices = new LoopDevices(notADirectory.resolve("loops"));   // every device add fails
-        try (ServerRoot server = LoopNode.start(stateDir, kubelet, "here", devices)) {
+        LoopDevices loops = new LoopDevices(kubelet.resolve("loops"));
+        Devices firstAddFails = new Devices() {   // the stage's device fails once; everything after works
+            final AtomicBoolean failed = new AtomicBoolean();
+
+            @Override
+            public Device add(BlockTarget target) {
+                if (failed.compareAndSet(false, true)) throw new VolumeException.Unavailable("injected: no device this time", null);
+                return loops.add(target);
+            }
+
+            @Override
+            public Optional<Device> recover(int devId, BlockTarget target) {
+                return loops.recover(devId, target);
+            }
+
+            @Override
+            public void discard(int devId) {
+                loops.discard(devId);
+            }
+
+            @Override
+            public long maxDevices() {
+                return loops.maxDevices();
+            }
+
+            @Override
+            public void close() {
+                loops.close();
+            }
+        };
+        StoreOptions store = new StoreOptions();
+        store.stateDir = stateDir;
+        ServerOptions options = new ServerOptions();
+        options.nodeId = "here";
+        NodeOptions node = new NodeOptions();
+        node.kubeletDir = kubelet;
+        node.cleanCacheBytes = 16L << 20;
+        try (ServerRoot server = ServerRoot.start(store, options,
+                new ServerRoot.Parts(true, true, node, firstAddFails, new NodeOptions.Token(), true))) {
             createDisk(server);
             Run r = strata("attach", "disk");
             assertNotEquals(0, r.code(), r.err());
-            assertTrue(r.err().contains("undone"), r.err());
+            assertTrue(r.err().contains("injected") && r.err().contains("undone"), "exit " + r.code() + ": " + r.err());
             assertNotPublished();
         } finally {
-            devices.detachAll();
+            loops.detachAll();
         }
     }
 }
