@@ -1,11 +1,6 @@
 package dev.strata.volume;
 
-import dev.strata.store.ObjectInfo;
-import dev.strata.store.ObjectKey;
-import dev.strata.store.ObjectListing;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
