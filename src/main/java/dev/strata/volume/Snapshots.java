@@ -85,7 +85,7 @@ public final class Snapshots {
         if (!bucket.createJson(Layout.snapshotIndex(id), entry)) return resolve(id);
         bumpHint(id);
         log.atInfo().setMessage("snapshot created").addKeyValue("snapshot", id.toString())
-                .addKeyValue("csiName", csiName).addKeyValue("base", sourceKey).log();
+                .addKeyValue("csiName", csiName == null ? "-" : csiName).addKeyValue("base", sourceKey).log();
         return entry;
     }
 
