@@ -13,6 +13,7 @@ import picocli.CommandLine.Parameters;
         "Example: strata bless ubuntu-24.04 --from snapshot:golden@2"})
 final class BlessCommand implements Callable<Integer> {
     @Mixin StoreOptions store;
+    @Mixin OutputOptions output;
     @Parameters(paramLabel = "IMAGE") String name;
     @Option(names = "--from", required = true, paramLabel = "REF", description = "snapshot:VOLUME@SEQ or volume:NAME.")
     String from;
@@ -25,7 +26,8 @@ final class BlessCommand implements Callable<Integer> {
         return Admin.withRegistry(store, registry -> {
             HolderCuts.Cut cut = holder.of(registry, store, ref);
             ImageRecord record = registry.images().bless(image, ref, cut.key());
-            System.out.println("image " + record.name() + " from " + record.source() + (cut.note() == null ? "" : ": " + cut.note()));
+            output.print(record, "image " + record.name() + " from " + record.source() + " (" + Admin.size(record.sizeBytes()) + ")"
+                    + (cut.note() == null ? "" : ": " + cut.note()));
             return 0;
         });
     }

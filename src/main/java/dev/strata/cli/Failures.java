@@ -18,6 +18,20 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
         };
     }
 
+    /** Bad arguments: the error and where to find the usage, not the whole usage (a picocli IParameterExceptionHandler). */
+    static int badArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        cli.getErr().println("strata " + cli.getCommandName() + ": " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, cli.getErr());
+        cli.getErr().println("(see 'strata " + qualifiedName(cli) + " --help')");
+        return USER_ERROR;
+    }
+
+    private static String qualifiedName(CommandLine cli) {
+        String name = cli.getCommandSpec().qualifiedName(" ");
+        return name.startsWith("strata ") ? name.substring(7) : name.equals("strata") ? "" : name;
+    }
+
     @Override
     public int handleExecutionException(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
         int code = switch (e) {

@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
         "unreferenced still finds it so. Prints progress; safe to run while volumes are in use."})
 final class GcCommand implements Callable<Integer> {
     @Mixin StoreOptions store;
+    @Mixin OutputOptions output;
 
     @Option(names = "--grace", paramLabel = "MINUTES", defaultValue = "60",
             description = "Minutes an object must stay unreferenced before it is deleted (default ${DEFAULT-VALUE}).")
@@ -25,8 +26,8 @@ final class GcCommand implements Callable<Integer> {
         return Admin.withRegistry(store, registry -> {
             GarbageCollector.Report r = new GarbageCollector(registry, Clock.systemUTC(), Duration.ofMinutes(graceMinutes))
                     .run(line -> System.err.println("gc: " + line));
-            System.out.printf("live manifests %d, live packs %d, waiting out the grace %d, deleted %d (%s)%n",
-                    r.liveManifests(), r.livePacks(), r.candidates(), r.deleted(), Admin.size(r.deletedBytes()));
+            output.print(r, String.format("gc done: %d live manifests, %d live packs, %d unreferenced objects waiting out the grace, "
+                    + "%d deleted (%s freed)", r.liveManifests(), r.livePacks(), r.candidates(), r.deleted(), Admin.size(r.deletedBytes())));
             return 0;
         });
     }

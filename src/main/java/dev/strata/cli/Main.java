@@ -38,7 +38,11 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(new Failures());
+        cli.setParameterExceptionHandler(Failures::badArguments);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        // "volumes create -dash" reaches the name check ("must start with a letter or digit")
+        // instead of failing as an unknown option
+        cli.setUnmatchedOptionsArePositionalParams(true);
         return cli.execute(args);
     }
 

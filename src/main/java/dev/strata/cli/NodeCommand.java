@@ -5,8 +5,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "node", mixinStandardHelpOptions = true, description = {"Run the CSI Identity and Node services (the DaemonSet in a cluster):",
-        "recovers the volumes of this node's local map, then serves; needs the ublk driver."})
+@Command(name = "node", mixinStandardHelpOptions = true, description = {"Run the CSI Identity and Node services (the DaemonSet in a cluster).",
+        "Recovers the volumes of this node's local map, then serves; needs the ublk driver."})
 final class NodeCommand implements Callable<Integer> {
     @Mixin StoreOptions store;
     @Mixin ServerOptions server;

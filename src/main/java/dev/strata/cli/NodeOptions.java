@@ -2,12 +2,12 @@ package dev.strata.cli;
 
 import dev.strata.agent.AgentToken;
 import dev.strata.agent.TokenFile;
+import dev.strata.store.PrivateFiles;
 import dev.strata.volume.VolumeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import picocli.CommandLine.Option;
 
 /** Options of the node plugin (serve, node): kubelet paths, ublk, the node agent. */
@@ -82,9 +82,8 @@ final class NodeOptions {
             if (Files.exists(file)) return new TokenFile(file);
             AgentToken t = AgentToken.random();
             try {
-                Files.createDirectories(generateIn);
-                Files.writeString(Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
-                        t.reveal());
+                PrivateFiles.directories(generateIn);
+                PrivateFiles.create(file, t.reveal().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + file, e);
             }

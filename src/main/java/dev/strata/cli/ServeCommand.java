@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "serve", mixinStandardHelpOptions = true, description = {"Run Strata in one process: CSI Identity, Controller and (where the",
-        "ublk driver is loaded) Node on one unix socket, with the embedded file-backed store by default.",
+@Command(name = "serve", mixinStandardHelpOptions = true, description = {"Run all of Strata in one process (the embedded file store by default).",
+        "Serves CSI Identity, Controller and (where the ublk driver is loaded) Node on one unix socket.",
         "Stop it with Ctrl-C or SIGTERM."})
 final class ServeCommand implements Callable<Integer> {
     @Mixin StoreOptions store;

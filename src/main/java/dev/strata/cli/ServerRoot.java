@@ -21,6 +21,7 @@ import dev.strata.node.NodeVolumes;
 import dev.strata.store.MeteredStore;
 import dev.strata.node.ProcessRunner;
 import dev.strata.store.ObjectKey;
+import dev.strata.store.PrivateFiles;
 import dev.strata.store.ObjectStore;
 import dev.strata.volume.GarbageCollector;
 import dev.strata.volume.GroupCut;
@@ -82,6 +83,7 @@ final class ServerRoot implements AutoCloseable {
     static ServerRoot start(StoreOptions storeOptions, ServerOptions options, Parts parts) {
         List<AutoCloseable> opened = new ArrayList<>();
         Path stateDir = storeOptions.stateDir();
+        privateStateDir(stateDir);
         opened.add(StateDir.lock(stateDir)); // first of all: a second server on this dir touches nothing
         try {
             NodeId nodeId = parts.registerNode() || parts.devices() != null ? new NodeId(options.nodeId()) : null;
@@ -162,13 +164,30 @@ final class ServerRoot implements AutoCloseable {
             log.atInfo().setMessage("strata started").addKeyValue("version", Version.current())
                     .addKeyValue("store", store.describe()).addKeyValue("socket", server.socket().toString())
                     .addKeyValue("controller", parts.controller()).addKeyValue("node", volumes != null)
-                    .addKeyValue("recovered", recovered.size()).log();
+                    .addKeyValue("recovered", count(recovered, NodeVolumes.Outcome.RESUMED, NodeVolumes.Outcome.READDED))
+                    .addKeyValue("recoveryFailed", count(recovered, NodeVolumes.Outcome.FAILED)).log();
             return new ServerRoot(opened.reversed(), server, recovered);
         } catch (RuntimeException | Error e) {
             // whatever failed (even a linkage error), close what was opened: a half-started
             // server must not linger with its socket and agent up
             for (AutoCloseable c : opened.reversed()) closeQuietly(c);
             throw e;
+        }
+    }
+
+    /** How many boot-recovery entries ended in one of {@code outcomes}. */
+    static long count(List<NodeVolumes.Recovered> recovered, NodeVolumes.Outcome... outcomes) {
+        List<NodeVolumes.Outcome> wanted = List.of(outcomes);
+        return recovered.stream().filter(r -> wanted.contains(r.outcome())).count();
+    }
+
+    /** The state dir exists and is 0700 (docs/SECURITY.md), even one an older version made. */
+    private static void privateStateDir(Path stateDir) {
+        try {
+            PrivateFiles.directories(stateDir);
+            PrivateFiles.restrict(stateDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the state dir " + stateDir, e);
         }
     }
 

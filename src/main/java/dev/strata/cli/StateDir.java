@@ -1,5 +1,6 @@
 package dev.strata.cli;
 
+import dev.strata.store.PrivateFiles;
 import dev.strata.volume.NodeId;
 import dev.strata.volume.VolumeException;
 import java.io.IOException;
@@ -33,9 +34,9 @@ final class StateDir implements AutoCloseable {
     /** Locks {@code dir} for this process; FailedPrecondition naming the holder's PID when another server has it. */
     static StateDir lock(Path dir) {
         try {
-            Files.createDirectories(dir);
+            PrivateFiles.directories(dir);
             Path file = dir.resolve("lock");
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileChannel ch = PrivateFiles.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileLock lock;
             try {
                 lock = ch.tryLock();
@@ -75,8 +76,9 @@ final class StateDir implements AutoCloseable {
                 return;
             }
             Path tmp = dir.resolve("node-id.tmp");
-            Files.writeString(tmp, node.value() + "\n", StandardCharsets.UTF_8);
-            try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            Files.deleteIfExists(tmp);
+            try (FileChannel c = PrivateFiles.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                c.write(ByteBuffer.wrap((node.value() + "\n").getBytes(StandardCharsets.UTF_8)));
                 c.force(true);
             }
             Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);

@@ -4,8 +4,11 @@ import picocli.CommandLine.Command;
 
 @Command(name = "version", mixinStandardHelpOptions = true, description = "Print Strata's version.")
 final class VersionCommand implements Runnable {
+    @picocli.CommandLine.Mixin OutputOptions output;
+
     @Override
     public void run() {
-        for (String line : new Version().getVersion()) System.out.println(line);
+        String[] lines = new Version().getVersion();
+        output.print(java.util.Map.of("version", Version.current(), "lines", java.util.List.of(lines)), String.join("\n", lines));
     }
 }

@@ -11,6 +11,7 @@ import dev.strata.volume.Registry;
 import dev.strata.volume.SnapshotId;
 import dev.strata.volume.SnapshotRecord;
 import dev.strata.volume.VolumeName;
+import dev.strata.volume.MkfsOptions;
 import dev.strata.volume.VolumeParameters;
 import dev.strata.volume.VolumeRecord;
 import io.grpc.Status;
@@ -68,6 +69,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             Validate.capabilities("volume_capabilities", req.getVolumeCapabilitiesList());
             VolumeParameters params = VolumeParameters.parse(
                     VolumeParameters.overlay(req.getParametersMap(), req.getModifiableParametersMap()));
+            for (VolumeCapability cap : req.getVolumeCapabilitiesList())  // the fs a node will make: options must suit it too
+                if (params.mkfsOptions() != null && cap.hasMount() && !cap.getMount().getFsType().isEmpty())
+                    MkfsOptions.parse(cap.getMount().getFsType(), params.mkfsOptions());
             FromRef from = source(req, params);
             try (var guard = inFlight.acquire(name.value())) {
                 CreateSpec spec = new CreateSpec(name, req.getName(), req.getCapacityRange().getRequiredBytes(),

@@ -1,5 +1,6 @@
 package dev.strata.csi;
 
+import dev.strata.store.PrivateFiles;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -50,7 +51,7 @@ public final class CsiServer implements AutoCloseable {
     /** Binds the socket (replacing a stale one) and starts serving. */
     public static CsiServer start(Path socket, List<BindableService> services) {
         try {
-            Files.createDirectories(socket.getParent());
+            PrivateFiles.directories(socket.getParent());
             Files.deleteIfExists(socket);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare CSI socket " + socket, e);
@@ -68,6 +69,8 @@ public final class CsiServer implements AutoCloseable {
         for (BindableService s : services) builder.addService(ServerInterceptors.intercept(s, requestLog));
         try {
             Server server = builder.build().start();
+            // only this user may connect (kubelet and the sidecars run as root), whatever the umask
+            Files.setPosixFilePermissions(socket, PrivateFiles.FILE_MODE);
             log.atInfo().setMessage("CSI server listening").addKeyValue("socket", socket.toString()).log();
             return new CsiServer(socket, server, boss, workers);
         } catch (IOException e) {

@@ -31,9 +31,10 @@ final class RequestLog implements ServerInterceptor {
                 long nanos = System.nanoTime() - start;
                 var event = status.isOk() ? log.atDebug() : nanos > SLOW_NANOS ? log.atWarn() : log.atInfo();
                 if (nanos > SLOW_NANOS) event = log.atWarn();
-                event.setMessage("rpc").addKeyValue("rpc", method).addKeyValue("requestId", id)
-                        .addKeyValue("code", status.getCode()).addKeyValue("ms", nanos / 1_000_000)
-                        .addKeyValue("error", status.getDescription()).log();
+                event = event.setMessage("rpc").addKeyValue("rpc", method).addKeyValue("requestId", id)
+                        .addKeyValue("code", status.getCode()).addKeyValue("ms", nanos / 1_000_000);
+                if (status.getDescription() != null) event = event.addKeyValue("error", status.getDescription());
+                event.log();
                 Metrics.rpc(method, status.getCode().name(), nanos);
                 super.close(status, trailers);
             }

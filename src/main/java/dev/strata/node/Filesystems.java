@@ -1,6 +1,7 @@
 package dev.strata.node;
 
 import dev.strata.uring.Syscalls;
+import dev.strata.volume.MkfsOptions;
 import dev.strata.volume.VolumeException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -17,8 +18,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class Filesystems {
     public static final Set<String> SUPPORTED = Set.of("ext4", "xfs");
-    /** mkfs flags that would read host files or devices into the volume. */
-    private static final Set<String> HOST_READING_FLAGS = Set.of("-d", "-l", "-c", "-J", "-p", "-D");
 
     /** What a device holds: nothing, a filesystem of a type, or something else Strata will not touch. */
     public record Probe(String fsType, String other) {
@@ -50,19 +49,9 @@ public final class Filesystems {
         return new Probe(type, type != null ? null : other);
     }
 
-    /** Checks mkfs options from a StorageClass: whitespace-separated tokens, nothing that reads host files. */
-    public static List<String> mkfsArgs(String mkfsOptions) {
-        if (mkfsOptions == null || mkfsOptions.isBlank()) return List.of();
-        List<String> out = new ArrayList<>();
-        for (String token : mkfsOptions.strip().split("\\s+")) {
-            if (!token.matches("[A-Za-z0-9_=,.:^+-]{1,128}"))
-                throw new VolumeException.InvalidArgument("mkfsOptions token '" + token + "' may hold only letters, digits and _=,.:^+-");
-            if (HOST_READING_FLAGS.contains(token))
-                throw new VolumeException.InvalidArgument("mkfsOptions must not use " + token + ": it reads files or devices of the node");
-            out.add(token);
-        }
-        if (out.size() > 32) throw new VolumeException.InvalidArgument("mkfsOptions has more than 32 tokens");
-        return out;
+    /** Checks mkfs options from a StorageClass against the allow-list for {@code fsType} (see {@link MkfsOptions}). */
+    public static List<String> mkfsArgs(String fsType, String mkfsOptions) {
+        return MkfsOptions.parse(fsType, mkfsOptions);
     }
 
     /** Makes a filesystem; no discard pass (the device is sparse in the bucket already). */
@@ -73,7 +62,7 @@ public final class Filesystems {
             case "xfs" -> cmd.addAll(List.of("mkfs.xfs", "-f", "-q", "-K"));
             default -> throw new VolumeException.InvalidArgument("fs type " + fsType + " is not supported; use ext4 or xfs");
         }
-        cmd.addAll(mkfsArgs(mkfsOptions));
+        cmd.addAll(mkfsArgs(fsType, mkfsOptions));
         cmd.add(device);
         runner.check(cmd);
     }

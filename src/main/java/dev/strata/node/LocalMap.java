@@ -1,5 +1,6 @@
 package dev.strata.node;
 
+import dev.strata.store.PrivateFiles;
 import dev.strata.volume.Json;
 import dev.strata.volume.VolumeException;
 import dev.strata.volume.VolumeName;
@@ -80,7 +81,7 @@ public final class LocalMap {
         LocalMap map = new LocalMap(stateDir.resolve(FILE));
         byte[] bytes;
         try {
-            Files.createDirectories(stateDir);
+            PrivateFiles.directories(stateDir);
             bytes = Files.readAllBytes(map.file);
         } catch (NoSuchFileException e) {
             return map;
@@ -147,7 +148,7 @@ public final class LocalMap {
         byte[] bytes = Json.write(new Document(FORMAT, sorted));
         Path tmp = file.resolveSibling(FILE + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            try (FileChannel ch = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 ch.write(java.nio.ByteBuffer.wrap(bytes));
                 ch.force(true);

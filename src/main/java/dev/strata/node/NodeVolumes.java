@@ -251,7 +251,13 @@ public final class NodeVolumes implements AutoCloseable {
                 LocalMap.Entry entry = new LocalMap.Entry(req.volume().value(), devId, req.epoch(),
                         req.stagingPath().toString(), req.access(), fsType, req.readonly());
                 map.put(entry);
-                h = reattach(entry, record).held();
+                try {
+                    h = reattach(entry, record).held();
+                } catch (RuntimeException e) {
+                    // a first attach that failed served nothing: no entry is left for a hand-over or a reboot to chase
+                    if (previous == null) map.remove(req.volume());
+                    throw e;
+                }
                 log.atInfo().setMessage("volume attached").addKeyValue("volume", req.volume().value())
                         .addKeyValue("device", h.device().path()).addKeyValue("epoch", req.epoch()).log();
             }

@@ -50,9 +50,9 @@ public final class FileObjectStore implements ObjectStore {
         this.tmp = this.root.resolve("tmp");
         this.lockFile = this.root.resolve("lock");
         try {
-            Files.createDirectories(objects);
-            Files.createDirectories(tmp);
-            if (!Files.exists(lockFile)) Files.write(lockFile, new byte[0], StandardOpenOption.CREATE);
+            PrivateFiles.directories(objects);
+            PrivateFiles.directories(tmp);
+            if (!Files.exists(lockFile)) PrivateFiles.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE).close();
         } catch (IOException e) {
             throw new StoreException.Unavailable("cannot open the file store at " + this.root + ": " + e.getMessage(), e);
         }
@@ -202,7 +202,7 @@ public final class FileObjectStore implements ObjectStore {
     private Staged stage(ObjectKey key, byte[] data) {
         String etag = md5(data);
         Path file = tmp.resolve(UUID.randomUUID() + ".tmp");
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = PrivateFiles.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer all = ByteBuffer.allocate(HEADER + data.length);
             all.put(etag.getBytes(StandardCharsets.US_ASCII)).put(data).flip();
             while (all.hasRemaining()) ch.write(all);
@@ -226,7 +226,7 @@ public final class FileObjectStore implements ObjectStore {
     private void publish(IoAction action, Path target) {
         for (int attempt = 0; ; attempt++) {
             try {
-                Files.createDirectories(target.getParent());
+                PrivateFiles.directories(target.getParent());
                 action.run();
                 fsyncDir(target.getParent());
                 return;

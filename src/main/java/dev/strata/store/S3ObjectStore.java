@@ -21,6 +21,7 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -77,24 +78,63 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     /**
-     * Refuses to run on a bucket that does not honour {@code If-None-Match: *}: Strata's
-     * commits rest on it. Writes and deletes one probe object under the prefix.
+     * The start-up checks, in order, each named in its failure (docs/options.md): "bucket"
+     * (it exists and these credentials may use it), then "conditional writes" (the server
+     * refuses a second {@code If-None-Match: *} create of one key). Writes and deletes one
+     * probe object under the prefix. A failed check is Unavailable (exit 3), never NotFound.
      */
     void verifyConditionalWrites() {
         ObjectKey probe = new ObjectKey("probe/conditional-write-" + java.util.UUID.randomUUID());
-        call(probe, () -> s3.headBucket(b -> b.bucket(config.bucket())));
-        try {
-            putIfAbsent(probe, new byte[] {1});
+        startupCheck("bucket", () -> s3.headBucket(b -> b.bucket(config.bucket())));
+        startupCheck("conditional writes", () -> {
             try {
-                putIfAbsent(probe, new byte[] {2});
-            } catch (StoreException.PreconditionFailed expected) {
-                return;
+                putIfAbsent(probe, new byte[] {1});
+                try {
+                    putIfAbsent(probe, new byte[] {2});
+                } catch (StoreException.PreconditionFailed expected) {
+                    return null;
+                }
+                throw new StoreException.Unsupported("start-up check 'conditional writes' failed: bucket " + config
+                        + " accepted a second If-None-Match: * create of the same key; Strata needs conditional writes "
+                        + "(S3, MinIO, Ceph RGW and S3Proxy have them)");
+            } finally {
+                delete(probe);
             }
-            throw new StoreException.Unsupported("bucket " + config + " accepted a second If-None-Match: * create "
-                    + "of the same key; Strata needs conditional writes (S3, MinIO, Ceph RGW and S3Proxy have them)");
-        } finally {
-            delete(probe);
+        });
+    }
+
+    private void startupCheck(String check, Supplier<?> step) {
+        String failed = "start-up check '" + check + "' failed: ";
+        try {
+            step.get();
+        } catch (NoSuchBucketException e) {
+            throw new StoreException.Unavailable(failed + "bucket " + config.bucket() + " does not exist"
+                    + (config.endpoint() == null ? "" : " at " + config.endpoint()) + "; create it or fix --store", e);
+        } catch (S3Exception e) {
+            throw new StoreException.Unavailable(failed + startupReason(e), e);
+        } catch (StoreException.Unsupported e) {
+            throw e;
+        } catch (StoreException e) {
+            throw new StoreException.Unavailable(failed + e.getMessage(), e);
+        } catch (SdkClientException e) {
+            throw new StoreException.Unavailable(failed + "cannot reach S3 " + config + ": " + e.getMessage(), e);
         }
+    }
+
+    private String startupReason(S3Exception e) {
+        return switch (e.statusCode()) {
+            case 404 -> "bucket " + config.bucket() + " does not exist" + (config.endpoint() == null ? "" : " at " + config.endpoint())
+                    + "; create it or fix --store";
+            case 401, 403 -> "access to bucket " + config.bucket() + " was denied (" + errorCode(e) + "): check --s3-access-key "
+                    + "and the key in --s3-secret-key-file, and that they may read and write the bucket";
+            default -> "S3 " + config + " answered " + errorCode(e);
+        };
+    }
+
+    /** The S3 error code, or the HTTP status where the response had no body (as HEAD responses have none). */
+    private static String errorCode(S3Exception e) {
+        String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+        return code == null || code.isBlank() ? "HTTP " + e.statusCode() : code + ", HTTP " + e.statusCode();
     }
 
     @Override
@@ -201,9 +241,9 @@ public final class S3ObjectStore implements ObjectStore {
                 case 412, 409 -> throw new StoreException.PreconditionFailed(key.value());
                 case 416 -> throw new RangeNotSatisfiable();
                 case 403 -> throw new StoreException.Unavailable("access denied to " + config + " for " + key
-                        + ": check the credentials (" + e.awsErrorDetails().errorCode() + ")", e);
+                        + ": check the credentials (" + errorCode(e) + ")", e);
                 default -> throw new StoreException.Unavailable("S3 " + config + " failed on " + key + ": HTTP "
-                        + e.statusCode() + " " + (e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode()), e);
+                        + e.statusCode() + " " + errorCode(e), e);
             }
         } catch (SdkClientException e) {
             throw new StoreException.Unavailable("cannot reach S3 " + config + ": " + e.getMessage(), e);

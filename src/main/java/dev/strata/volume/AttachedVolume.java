@@ -638,6 +638,6 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     }
 
     static FileChannel openData(Path file) throws IOException {
-        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        return dev.strata.store.PrivateFiles.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
 }

@@ -1,5 +1,6 @@
 package dev.strata.volume;
 
+import dev.strata.store.PrivateFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ final class CacheFiles {
         Registry.Generation newest = takeOver(registry, record, epoch);
         List<Manifest> chain = registry.chain(record.poolId(), newest.manifest());
         try {
-            Files.createDirectories(dir);
+            PrivateFiles.directories(dir);
             Stamp stamp = readStamp(dir);
             List<MetaLog.Entry> entries = new ArrayList<>();
             // Each epoch is granted to one node once: a cache stamped with this very epoch (and
@@ -130,7 +131,7 @@ final class CacheFiles {
 
     private static void writeStamp(Path dir, Stamp stamp) throws IOException {
         Path tmp = dir.resolve("cache.json.tmp");
-        try (FileChannel ch = FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
+        try (FileChannel ch = PrivateFiles.open(tmp, java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
             ch.write(java.nio.ByteBuffer.wrap(Json.write(stamp)));
             ch.force(true);

@@ -31,7 +31,13 @@ public final class GarbageCollector {
     static final ObjectKey CANDIDATES = new ObjectKey("gc/candidates.json");
 
     /** What one run did. */
-    public record Report(int liveManifests, int livePacks, int candidates, int deleted, long deletedBytes) {}
+    public record Report(int liveManifests, int livePacks, int candidates, int deleted, long deletedBytes) {
+        /** One line for people. */
+        public String describe() {
+            return liveManifests + " live manifests, " + livePacks + " live packs, " + candidates
+                    + " unreferenced objects waiting out the grace, " + deleted + " deleted (" + deletedBytes + " bytes)";
+        }
+    }
 
     record Candidates(int formatVersion, Map<String, String> firstSeen) {}
 
@@ -71,7 +77,7 @@ public final class GarbageCollector {
         bucket.call(() -> bucket.store().put(CANDIDATES, Json.write(new Candidates(1, next))));
         int livePacks = (int) live.stream().filter(k -> k.contains("/packs/")).count();
         Report report = new Report(live.size() - livePacks, livePacks, next.size(), deleted, bytes);
-        progress.accept("done: " + report);
+        progress.accept("done: " + report.describe());
         log.atInfo().setMessage("gc finished").addKeyValue("liveManifests", report.liveManifests())
                 .addKeyValue("livePacks", livePacks).addKeyValue("candidates", next.size())
                 .addKeyValue("deleted", deleted).addKeyValue("deletedBytes", bytes).log();

@@ -1,11 +1,6 @@
 package dev.strata.volume;
 
-import dev.strata.store.ObjectInfo;
-import dev.strata.store.ObjectKey;
-import dev.strata.store.ObjectListing;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -75,12 +70,9 @@ public final class Images {
         bucket.delete(Layout.imageIndex(name));
     }
 
+    /** One page of images in natural name order, after {@code startAfter} (null: from the first). */
     public Page<ImageRecord> list(ImageName startAfter, int max) {
-        String after = startAfter == null ? null : Layout.imageIndex(startAfter).value();
-        ObjectListing page = bucket.list(Layout.IMAGE_INDEX, after, max);
-        List<ImageRecord> items = new ArrayList<>();
-        for (ObjectInfo o : page.objects())
-            if (o.key().endsWith(".json")) bucket.readJson(new ObjectKey(o.key()), ImageRecord.class).ifPresent(i -> items.add(i.value()));
-        return new Page<>(items, page.truncated() && !items.isEmpty() ? items.getLast().name() : null);
+        return NaturalOrder.page(bucket, Layout.IMAGE_INDEX, Layout::imageOfIndex,
+                java.util.Comparator.comparing(ImageName::value, NaturalOrder.NAMES), startAfter, max, this::find, ImageName::value);
     }
 }

@@ -110,4 +110,31 @@ public final class Layout {
     static String pad(long n) {
         return String.format("%020d", n);
     }
+
+    /** The volume whose record {@code key} is; empty for any other key. */
+    static java.util.Optional<VolumeName> volumeOfRecord(String key) {
+        String suffix = "/" + VOLUME_RECORD;
+        if (!key.startsWith(VOLUMES.value()) || !key.endsWith(suffix)) return java.util.Optional.empty();
+        return parsed(() -> new VolumeName(key.substring(VOLUMES.value().length(), key.length() - suffix.length())));
+    }
+
+    /** The snapshot whose index entry {@code key} is; empty for any other key. */
+    static java.util.Optional<SnapshotId> snapshotOfIndex(String key) {
+        if (!key.startsWith(SNAPSHOT_INDEX.value()) || !key.endsWith(".json")) return java.util.Optional.empty();
+        return parsed(() -> SnapshotId.parse(key.substring(SNAPSHOT_INDEX.value().length(), key.length() - 5)));
+    }
+
+    /** The image whose index entry {@code key} is; empty for any other key. */
+    static java.util.Optional<ImageName> imageOfIndex(String key) {
+        if (!key.startsWith(IMAGE_INDEX.value()) || !key.endsWith(".json")) return java.util.Optional.empty();
+        return parsed(() -> new ImageName(key.substring(IMAGE_INDEX.value().length(), key.length() - 5)));
+    }
+
+    private static <T> java.util.Optional<T> parsed(java.util.function.Supplier<T> parse) {
+        try {
+            return java.util.Optional.of(parse.get());
+        } catch (VolumeException.InvalidArgument e) {
+            return java.util.Optional.empty();   // not a key Strata wrote: not listed
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.strata.volume;
 
+import dev.strata.store.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -34,7 +35,7 @@ final class MetaLog implements AutoCloseable {
 
     /** Opens the log, returning it and its valid records (a torn tail is cut off). */
     static MetaLog open(Path path, List<Entry> replayed) throws IOException {
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel ch = PrivateFiles.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         long size = ch.size();
         ByteBuffer all = ByteBuffer.allocate((int) Math.min(size, Integer.MAX_VALUE - 8));
         while (all.hasRemaining() && ch.read(all, all.position()) > 0) { }
@@ -96,7 +97,7 @@ final class MetaLog implements AutoCloseable {
             out.putInt(crc(out.array(), start));
         }
         out.flip();
-        try (FileChannel t = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        try (FileChannel t = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
             while (out.hasRemaining()) t.write(out);
             t.force(true);

@@ -2,7 +2,6 @@ package dev.strata.volume;
 
 import dev.strata.store.ObjectInfo;
 import dev.strata.store.ObjectKey;
-import dev.strata.store.ObjectListing;
 import dev.strata.store.ObjectStore;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -84,7 +83,7 @@ public final class Registry {
             return checkCompatible(resolve(spec.name()), spec);
         }
         log.atInfo().setMessage("volume created").addKeyValue("volume", record.name())
-                .addKeyValue("source", record.source()).addKeyValue("sizeBytes", record.sizeBytes())
+                .addKeyValue("source", record.source() == null ? "blank" : record.source()).addKeyValue("sizeBytes", record.sizeBytes())
                 .addKeyValue("pool", record.pool()).log();
         return record;
     }
@@ -202,22 +201,10 @@ public final class Registry {
         throw new VolumeException.Aborted("volume " + name + " changed concurrently; retry the modification");
     }
 
-    /** One page of volumes by name, after {@code startAfter} (null: from the first). */
+    /** One page of volumes in natural name order ({@link NaturalOrder}), after {@code startAfter} (null: from the first). */
     public Page<VolumeRecord> list(VolumeName startAfter, int max) {
-        String after = startAfter == null ? null : Layout.volumeRecord(startAfter).value();
-        List<VolumeRecord> items = new ArrayList<>();
-        boolean more;
-        do {
-            ObjectListing page = bucket.list(Layout.VOLUMES, after, Math.max(1, max - items.size()));
-            for (ObjectInfo o : page.objects()) {
-                after = o.key();
-                if (o.key().endsWith("/" + Layout.VOLUME_RECORD))
-                    bucket.readJson(new ObjectKey(o.key()), VolumeRecord.class).ifPresent(v -> items.add(v.value()));
-            }
-            more = page.truncated();
-        } while (more && items.size() < max);
-        if (!more && items.size() == max) more = !bucket.list(Layout.VOLUMES, after, 1).objects().isEmpty();
-        return new Page<>(items, more && !items.isEmpty() ? items.getLast().name() : null);
+        return NaturalOrder.page(bucket, Layout.VOLUMES, Layout::volumeOfRecord, NaturalOrder.VOLUMES, startAfter, max,
+                this::find, VolumeName::value);
     }
 
     // ---- sources and manifests --------------------------------------------------------
@@ -240,7 +227,7 @@ public final class Registry {
                 VolumeRecord source = resolve(v.volume());
                 GenerationRef newest = newestGenerationRef(source);
                 yield new ResolvedSource(ref, source.poolId(), newest.key(),
-                        bucket.readManifestHeader(Layout.inPool(source.poolId(), newest.key())));
+                        bucket.readManifestHeader(Layout.inPool(source.poolId(), newest.key())), source.sizeBytes());
             }
         };
     }
@@ -249,7 +236,8 @@ public final class Registry {
         if (!(ref instanceof FromRef.Volume v)) throw new IllegalArgumentException("a cut is only for volume sources");
         VolumeRecord source = resolve(v.volume());
         ManifestKeys.checkPoolRelative(cutKey);
-        return new ResolvedSource(ref, source.poolId(), cutKey, bucket.readManifestHeader(Layout.inPool(source.poolId(), cutKey)));
+        return new ResolvedSource(ref, source.poolId(), cutKey, bucket.readManifestHeader(Layout.inPool(source.poolId(), cutKey)),
+                source.sizeBytes());
     }
 
     /** A committed manifest generation of a volume. */

@@ -1,11 +1,7 @@
 package dev.strata.volume;
 
-import dev.strata.store.ObjectInfo;
 import dev.strata.store.ObjectKey;
-import dev.strata.store.ObjectListing;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,7 +85,7 @@ public final class Snapshots {
         if (!bucket.createJson(Layout.snapshotIndex(id), entry)) return resolve(id);
         bumpHint(id);
         log.atInfo().setMessage("snapshot created").addKeyValue("snapshot", id.toString())
-                .addKeyValue("csiName", csiName).addKeyValue("base", sourceKey).log();
+                .addKeyValue("csiName", csiName == null ? "-" : csiName).addKeyValue("base", sourceKey).log();
         return entry;
     }
 
@@ -163,25 +159,14 @@ public final class Snapshots {
     }
 
     /**
-     * One page of snapshots in id order, optionally only those of {@code volume}, starting
-     * after {@code startAfter} (null: from the first).
+     * One page of snapshots in natural order (volume name, then sequence: {@code v@2} before
+     * {@code v@10}), optionally only those of {@code volume}, starting after {@code startAfter}
+     * (null: from the first).
      */
     public Page<SnapshotRecord> list(VolumeName volume, SnapshotId startAfter, int max) {
         ObjectKey prefix = volume == null ? Layout.SNAPSHOT_INDEX
                 : new ObjectKey(Layout.SNAPSHOT_INDEX.value() + volume.value() + "@");
-        String after = startAfter == null ? null : Layout.snapshotIndex(startAfter).value();
-        List<SnapshotRecord> items = new ArrayList<>();
-        boolean more;
-        do {
-            ObjectListing page = bucket.list(prefix, after, Math.max(1, max - items.size()));
-            for (ObjectInfo o : page.objects()) {
-                after = o.key();
-                if (o.key().endsWith(".json"))
-                    bucket.readJson(new ObjectKey(o.key()), SnapshotRecord.class).ifPresent(s -> items.add(s.value()));
-            }
-            more = page.truncated();
-        } while (more && items.size() < max);
-        if (!more && items.size() == max) more = !bucket.list(prefix, after, 1).objects().isEmpty();
-        return new Page<>(items, more && !items.isEmpty() ? items.getLast().id() : null);
+        return NaturalOrder.page(bucket, prefix, Layout::snapshotOfIndex, NaturalOrder.SNAPSHOTS, startAfter, max,
+                this::find, SnapshotId::toString);
     }
 }

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  *
  * @param from        an image ref ({@code image:NAME}) every volume of the class is forked from, or null
  * @param fsType      ext4 or xfs (default ext4), for filesystem volumes
- * @param mkfsOptions extra mkfs arguments, split at spaces; letters, digits and {@code -_=,.:/} only
+ * @param mkfsOptions extra mkfs arguments, split at spaces; only options on {@link MkfsOptions}' allow-list for the fsType
  * @param durability  async (FLUSH = local fsync, upload within rpo) or sync (FLUSH waits for the bucket)
  * @param rpoSeconds  the most seconds acknowledged writes may stay local only (async); 1..3600
  */
@@ -39,6 +39,7 @@ public record VolumeParameters(String from, String fsType, String mkfsOptions, D
             throw new VolumeException.InvalidArgument("parameter fsType must be ext4 or xfs, got '" + Names.printable(fsType) + "'");
         if (mkfsOptions != null && (mkfsOptions.length() > 512 || !MKFS_SAFE.matcher(mkfsOptions).matches()))
             throw new VolumeException.InvalidArgument("parameter mkfsOptions may hold only letters, digits, spaces and -_=,.:^+ (at most 512; no paths: mkfs must not read the node's files)");
+        MkfsOptions.parse(fsType, mkfsOptions);
         if (rpoSeconds < 1 || rpoSeconds > 3600)
             throw new VolumeException.InvalidArgument("parameter rpo must be 1..3600 seconds, got " + rpoSeconds);
         kubeMetadata = kubeMetadata == null ? Map.of() : Map.copyOf(kubeMetadata);

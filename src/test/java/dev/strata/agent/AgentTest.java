@@ -13,6 +13,7 @@ import dev.strata.node.LoopDevices;
 import dev.strata.node.NodeVolumes;
 import dev.strata.node.ProcessRunner;
 import dev.strata.store.FileObjectStore;
+import dev.strata.testing.Privileged;
 import dev.strata.volume.CreateSpec;
 import dev.strata.volume.FromRef;
 import dev.strata.volume.Layout;
@@ -54,6 +55,7 @@ class AgentTest {
 
     @BeforeEach
     void setUp() {
+        Privileged.assumeRootWithLoopDevices();
         store = new FileObjectStore(bucket);
         registry = new Registry(store, Clock.systemUTC());
         devices = new LoopDevices(state.resolve("loops"));
@@ -64,6 +66,7 @@ class AgentTest {
 
     @AfterEach
     void tearDown() {
+        if (devices == null) return;  // skipped: not root
         agent.close();
         for (String v : volumes.heldVolumes()) volumes.unstage(new VolumeName(v), kubelet.resolve(v));
         volumes.close();

@@ -8,6 +8,7 @@ import csi.v1.Csi.CapacityRange;
 import csi.v1.Csi.CreateVolumeRequest;
 import dev.strata.node.LocalMap;
 import dev.strata.node.LoopDevices;
+import dev.strata.testing.Privileged;
 import dev.strata.volume.Registry;
 import dev.strata.volume.VolumeName;
 import java.io.ByteArrayOutputStream;
@@ -34,12 +35,14 @@ class AttachCommandTest {
 
     @BeforeEach
     void start() {
+        Privileged.assumeRootWithLoopDevices();
         devices = new LoopDevices(stateDir.resolve("loops"));
         server = LoopNode.start(stateDir, kubelet, "here", devices);
     }
 
     @AfterEach
     void stop() {
+        if (devices == null) return;  // skipped: not root
         server.close();
         devices.detachAll();
     }

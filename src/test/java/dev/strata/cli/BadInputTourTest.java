@@ -11,6 +11,7 @@ import dev.strata.node.Mounts;
 import dev.strata.node.ProcessRunner;
 import dev.strata.store.FileObjectStore;
 import dev.strata.store.ObjectKey;
+import dev.strata.testing.Privileged;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -43,6 +44,7 @@ class BadInputTourTest {
 
     @BeforeEach
     void start() {
+        Privileged.assumeRootWithLoopDevices();
         devices = new LoopDevices(stateDir.resolve("loops"));
         server = LoopNode.start(stateDir, kubelet, "node-1", devices);
         csi = new CsiClient(server.server().socket());
@@ -54,6 +56,7 @@ class BadInputTourTest {
 
     @AfterEach
     void stop() throws InterruptedException {
+        if (devices == null) return;  // skipped: not root
         csi.close();
         server.close();
         devices.detachAll();

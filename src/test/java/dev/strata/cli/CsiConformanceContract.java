@@ -160,6 +160,22 @@ abstract class CsiConformanceContract {
     }
 
     @Test
+    void createVolumeRefusesMkfsOptionsOffTheAllowList() {
+        for (String bad : List.of("-dh5", "-Fd src", "-lfile", "-Jdevice=/dev/sda"))
+            assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.controller().createVolume(
+                    createRequest("mkfs-bad", GIB).putParameters("mkfsOptions", bad).build()));
+        // options for ext4 on a volume the caller will mount as xfs could never be staged
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.controller().createVolume(createRequest("mkfs-bad", GIB)
+                .clearVolumeCapabilities().addVolumeCapabilities(mount().toBuilder().setMount(
+                        VolumeCapability.MountVolume.newBuilder().setFsType("xfs")))
+                .putParameters("mkfsOptions", "-O ^has_journal").build()));
+        assertTrue(side.find(new dev.strata.volume.VolumeName("mkfs-bad")).isEmpty(), "no unstageable volume was made");
+        create("mkfs-good", GIB);
+        assertTrue(csi.controller().createVolume(createRequest("mkfs-ok", GIB).putParameters("mkfsOptions", "-L data -m 0")
+                .build()).getVolume().getCapacityBytes() >= GIB);
+    }
+
+    @Test
     void createVolumeIsIdempotentAndSizeChecked() {
         Volume v = create("sanity-vol", GIB);
         assertTrue(v.getCapacityBytes() >= GIB);
@@ -385,6 +401,23 @@ abstract class CsiConformanceContract {
                 ListSnapshotsRequest.newBuilder().setStartingToken("invalid-token").build()));
         csi.controller().deleteSnapshot(DeleteSnapshotRequest.newBuilder().setSnapshotId(ofB.getSnapshotId()).build());
         assertEquals(5, csi.controller().listSnapshots(ListSnapshotsRequest.getDefaultInstance()).getEntriesCount());
+    }
+
+    @Test
+    void listSnapshotsIsInNaturalOrderAcrossPages() {
+        Volume v = create("order", GIB);
+        for (int i = 0; i < 11; i++) snapshot("o" + i, v.getVolumeId());
+        List<String> ids = new ArrayList<>();
+        String token = "";
+        do {
+            var page = csi.controller().listSnapshots(ListSnapshotsRequest.newBuilder().setSourceVolumeId(v.getVolumeId())
+                    .setMaxEntries(4).setStartingToken(token).build());
+            page.getEntriesList().forEach(e -> ids.add(e.getSnapshot().getSnapshotId()));
+            token = page.getNextToken();
+        } while (!token.isEmpty());
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= 11; i++) expected.add("order@" + i);
+        assertEquals(expected, ids, "order@2 before order@10");
     }
 
     // ---- Expansion / lifecycle -----------------------------------------------------------

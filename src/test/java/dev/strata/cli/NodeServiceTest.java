@@ -11,6 +11,7 @@ import dev.strata.node.LocalMap;
 import dev.strata.node.LoopDevices;
 import dev.strata.node.Mounts;
 import dev.strata.node.ProcessRunner;
+import dev.strata.testing.Privileged;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.RandomAccessFile;
@@ -48,6 +49,7 @@ class NodeServiceTest {
 
     @BeforeEach
     void start() {
+        Privileged.assumeRootWithLoopDevices();
         devices = new LoopDevices(stateDir.resolve("loops"));
         startServer();
     }
@@ -64,6 +66,7 @@ class NodeServiceTest {
 
     @AfterEach
     void stop() throws InterruptedException {
+        if (devices == null) return;  // skipped: not root
         Mounts mounts = new Mounts(runner);
         for (Mounts.MountPoint m : mounts.table().reversed())
             if (m.target().startsWith(kubelet)) mounts.unmount(m.target());

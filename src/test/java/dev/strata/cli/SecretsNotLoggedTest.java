@@ -1,5 +1,6 @@
 package dev.strata.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -89,6 +90,8 @@ class SecretsNotLoggedTest {
         String all = Files.readString(log);
         assertTrue(all.contains("strata started") && all.contains("DEBUG"), "the run logged at DEBUG:\n" + all);
         assertTrue(all.contains("n1") && all.contains(bucket.bucket()), "the log names non-secret facts");
+        assertFalse(all.contains("source=\"null\""), "a blank volume logs its source as blank, not null");
+        assertEquals(List.of(), all.lines().filter(l -> l.contains("=\"null\"")).toList(), "no log value is the string null");
         for (String secret : List.of(S3Server.SECRET, TOKEN, "wrong-" + S3Server.SECRET))
             assertFalse(all.contains(secret), "a secret was logged:\n" + all.lines().filter(l -> l.contains(secret)).toList());
     }

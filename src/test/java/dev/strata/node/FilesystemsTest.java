@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.testing.Privileged;
 import dev.strata.volume.VolumeException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -28,6 +29,7 @@ class FilesystemsTest {
     Path mnt;
 
     String loopOf(long size) throws Exception {
+        Privileged.assumeRootWithLoopDevices();
         image = dir.resolve("disk.img");
         try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
             f.setLength(size);
@@ -102,10 +104,11 @@ class FilesystemsTest {
 
     @Test
     void mkfsOptionsRejectHostPathsAndShellSyntax() {
-        assertEquals(List.of("-L", "data", "-O", "^has_journal"), Filesystems.mkfsArgs(" -L data  -O ^has_journal "));
-        assertEquals(List.of(), Filesystems.mkfsArgs(null));
-        for (String bad : List.of("-d /etc", "-d etc", "-L a;reboot", "-L $(id)", "-E root_owner=0:0 -J device=/dev/sda", "a\0b"))
-            assertThrows(VolumeException.InvalidArgument.class, () -> Filesystems.mkfsArgs(bad), bad);
+        assertEquals(List.of("-L", "data", "-O", "^has_journal"), Filesystems.mkfsArgs("ext4", " -L data  -O ^has_journal "));
+        assertEquals(List.of(), Filesystems.mkfsArgs("ext4", null));
+        for (String bad : List.of("-d /etc", "-d etc", "-L a;reboot", "-L $(id)", "-E root_owner=0:0 -J device=/dev/sda", "a\0b",
+                "-dh5", "-Fd src", "-lbadblocks", "-Jdevice=/dev/sda", "-pfile"))
+            assertThrows(VolumeException.InvalidArgument.class, () -> Filesystems.mkfsArgs("ext4", bad), bad);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.strata.store;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,14 +37,18 @@ class S3ObjectStoreTest extends ObjectStoreContract {
         S3Config good = S3Server.freshBucket(PROXY);
         S3Config bad = new S3Config(good.bucket(), good.prefix(), good.endpoint(), good.region(), true, S3Server.ACCESS, "wrong");
         StoreException e = assertThrows(StoreException.Unavailable.class, () -> S3ObjectStore.open(bad));
-        assertTrue(e.getMessage().contains("credentials") || e.getMessage().contains("403"), e.getMessage());
+        assertTrue(e.getMessage().contains("start-up check 'bucket' failed") && e.getMessage().contains("--s3-secret-key-file")
+                && e.getMessage().contains("403"), e.getMessage());
+        assertFalse(e.getMessage().contains("null"), e.getMessage());
     }
 
     @Test
     void aMissingBucketIsAClearError() {
         S3Config good = S3Server.freshBucket(PROXY);
         S3Config missing = new S3Config("no-such-bucket-here", "", good.endpoint(), good.region(), true, S3Server.ACCESS, S3Server.SECRET);
-        assertThrows(StoreException.class, () -> S3ObjectStore.open(missing));
+        StoreException e = assertThrows(StoreException.Unavailable.class, () -> S3ObjectStore.open(missing));
+        assertTrue(e.getMessage().contains("start-up check 'bucket' failed: bucket no-such-bucket-here does not exist"), e.getMessage());
+        assertFalse(e.getMessage().contains("probe/"), e.getMessage());
     }
 
     @Test

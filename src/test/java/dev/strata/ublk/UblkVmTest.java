@@ -55,7 +55,8 @@ class UblkVmTest {
             try {
                 String blk = dev.blockDevice();
                 run("fio", "--name=verify", "--filename=" + blk, "--rw=randwrite", "--bsrange=4k-256k", "--size=64m",
-                        "--direct=1", "--ioengine=psync", "--verify=crc32c", "--do_verify=1", "--randseed=7");
+                        "--direct=1", "--ioengine=psync", "--verify=crc32c", "--do_verify=1", "--randseed=7",
+                        "--verify_state_save=0");
                 run("mkfs.ext4", "-q", "-F", blk);
                 Path mnt = Files.createTempDirectory("mnt");
                 run("mount", blk, mnt.toString());

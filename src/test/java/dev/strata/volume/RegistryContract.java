@@ -255,6 +255,67 @@ abstract class RegistryContract {
     }
 
     @Test
+    void listsVolumesSnapshotsAndImagesInNaturalOrderAcrossPages() {
+        for (String n : List.of("db-copy", "v10", "db", "v2", "v1", "db.old", "db_x"))
+            registry.create(blank(n, GIB));
+        assertEquals(List.of("db", "db-copy", "db.old", "db_x", "v1", "v2", "v10"), volumeNames(2));
+        VolumeName v = new VolumeName("v2");
+        for (int i = 0; i < 12; i++) registry.snapshots().create(v, null);
+        registry.snapshots().create(new VolumeName("v10"), null);
+        registry.snapshots().create(new VolumeName("db"), null);
+        List<String> ofV = new ArrayList<>();
+        SnapshotId after = null;
+        do {
+            Page<SnapshotRecord> page = registry.snapshots().list(v, after, 5);
+            page.items().forEach(s -> ofV.add(s.id()));
+            after = page.next() == null ? null : SnapshotId.parse(page.next());
+        } while (after != null);
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= 12; i++) expected.add("v2@" + i);
+        assertEquals(expected, ofV, "v2@2 before v2@10, every snapshot once across pages");
+        List<String> all = registry.snapshots().list(null, null, 100).items().stream().map(SnapshotRecord::id).toList();
+        assertEquals("db@1", all.getFirst());
+        assertEquals("v10@1", all.getLast());
+        // a token stays valid when the snapshot it names is deleted meanwhile
+        Page<SnapshotRecord> first = registry.snapshots().list(v, null, 3);
+        registry.snapshots().delete(SnapshotId.parse(first.next()));
+        assertEquals("v2@4", registry.snapshots().list(v, SnapshotId.parse(first.next()), 3).items().getFirst().id());
+        registry.images().bless(new ImageName("img10"), FromRef.parse("volume:v1"));
+        registry.images().bless(new ImageName("img9"), FromRef.parse("volume:v1"));
+        assertEquals(List.of("img9", "img10"), registry.images().list(null, 10).items().stream().map(ImageRecord::name).toList());
+    }
+
+    List<String> volumeNames(int pageSize) {
+        List<String> seen = new ArrayList<>();
+        VolumeName after = null;
+        do {
+            Page<VolumeRecord> page = registry.list(after, pageSize);
+            page.items().forEach(r -> seen.add(r.name()));
+            after = page.next() == null ? null : new VolumeName(page.next());
+        } while (after != null);
+        return seen;
+    }
+
+    @Test
+    void namesAreCaseSensitiveAsDocumented() {
+        registry.create(blank("db", GIB));
+        registry.create(blank("DB", 2 * GIB));
+        assertEquals(GIB, registry.resolve(new VolumeName("db")).sizeBytes());
+        assertEquals(2 * GIB, registry.resolve(new VolumeName("DB")).sizeBytes());
+        assertEquals(List.of("DB", "db"), volumeNames(10), "upper case sorts first, as in ASCII");
+    }
+
+    @Test
+    void aForkOrImageOfAnExpandedVolumeHasItsCurrentSize() {
+        registry.create(blank("ex1", GIB));
+        registry.expand(new VolumeName("ex1"), 2 * GIB);
+        assertEquals(2 * GIB, registry.create(fork("ex1-fork", "volume:ex1", 0)).sizeBytes());
+        assertEquals(2 * GIB, registry.images().bless(new ImageName("ex1-img"), FromRef.parse("volume:ex1")).sizeBytes());
+        assertEquals(2 * GIB, registry.snapshots().create(new VolumeName("ex1"), null).sizeBytes());
+        assertEquals(2 * GIB, registry.create(fork("ex1-img-fork", "image:ex1-img", 0)).sizeBytes());
+    }
+
+    @Test
     void expandGrowsRoundsAndNeverShrinks() {
         registry.create(blank("grow", GIB));
         assertEquals(2 * GIB, registry.expand(new VolumeName("grow"), 2 * GIB).sizeBytes());
