@@ -48,7 +48,7 @@ final class HolderLease implements AutoCloseable {
     /** Confirms once now (so a fresh attach can write at once), then every sixth of the lease in the background. */
     void start() {
         confirm();
-        renewer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("strata-lease-" + name.value()).factory());
+        renewer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("strata-lease-" + name.value()).factory());
         long period = Math.max(leaseNanos / 6, 1_000_000);
         renewer.scheduleWithFixedDelay(this::confirm, period, period, TimeUnit.NANOSECONDS);
     }

@@ -114,8 +114,9 @@ class BadInputTourTest {
                 new Case("NodePublish of an unstaged volume", Status.Code.FAILED_PRECONDITION, "NodeStageVolume", () -> n.nodePublishVolume(publish)),
                 new Case("NodePublish to /etc", Status.Code.INVALID_ARGUMENT, "outside", () -> n.nodePublishVolume(publish.toBuilder().setTargetPath("/etc/passwd").build())),
                 new Case("NodeUnpublish without target", Status.Code.INVALID_ARGUMENT, "target_path", () -> n.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(vol).build())),
-                new Case("NodeGetVolumeStats relative path", Status.Code.INVALID_ARGUMENT, "absolute", () -> n.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(vol).setVolumePath("pods/p").build())),
-                new Case("NodeExpand negative", Status.Code.INVALID_ARGUMENT, "negative", () -> n.nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId(vol).setVolumePath(target)
+                // the spec's order: an unknown (unstaged) volume is NOT_FOUND before the path is looked at
+                new Case("NodeGetVolumeStats relative path of an unstaged volume", Status.Code.NOT_FOUND, "not staged", () -> n.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(vol).setVolumePath("pods/p").build())),
+                new Case("NodeExpand negative of an unstaged volume", Status.Code.NOT_FOUND, "not staged", () -> n.nodeExpandVolume(NodeExpandVolumeRequest.newBuilder().setVolumeId(vol).setVolumePath(target)
                         .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(-5)).build())));
         List<String> wrong = new ArrayList<>();
         for (Case k : cases) {

@@ -162,10 +162,25 @@ class FailoverVmTest {
         }
     }
 
-    static void awaitAcks(Writer w, int count) throws InterruptedException {
+    void awaitAcks(Writer w, int count) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         while (w.acknowledged.size() < count && w.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
-        assertTrue(w.acknowledged.size() >= count, "the writer acknowledged " + w.acknowledged.size() + " records; " + w.failure);
+        if (w.acknowledged.size() >= count) return;
+        StringBuilder why = new StringBuilder("the writer acknowledged " + w.acknowledged.size() + " records; " + w.failure
+                + "\nwriter stack: " + java.util.Arrays.toString(w.getStackTrace()));
+        for (Process p : servers) new ProcessBuilder("kill", "-QUIT", Long.toString(p.pid())).start().waitFor();
+        Thread.sleep(3000);
+        try (var logs = Files.list(Path.of("target/vm-logs"))) {
+            for (Path log : logs.filter(l -> l.getFileName().toString().startsWith("failover-")).toList()) {
+                String text = Files.readString(log);
+                why.append("\n== ").append(log).append("\n").append(text.substring(Math.max(0, text.length() - 30000)));
+            }
+        }
+        throw new AssertionError(why.toString());
+    }
+
+    static void progress(String what) {
+        System.out.println("failover: " + what);
     }
 
     /** Every acknowledged record, read back with O_DIRECT from {@code device}. */
@@ -204,10 +219,13 @@ class FailoverVmTest {
                 String id = b.controller().createVolume(CreateVolumeRequest.newBuilder().setName(partition ? "cut-off" : "moved")
                         .addVolumeCapabilities(NodeVmTest.block()).putParameters("rpo", "3600")
                         .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(SIZE)).build()).getVolume().getVolumeId();
+                progress("volume " + id + " created");
                 attach(b, a, "node-a", id);
+                progress("attached on node-a at " + target("node-a", id));
                 Writer onA = new Writer(target("node-a", id), 0, SIZE / RECORD / 2);
                 onA.start();
                 awaitAcks(onA, 200);
+                progress("node-a acknowledged " + onA.acknowledged.size() + " records; moving");
 
                 long moveStarted = System.nanoTime();
                 if (partition) {
@@ -243,7 +261,9 @@ class FailoverVmTest {
                 } else {
                     unpublish(b, "node-a", id); // the kubelet has not unstaged it on node-a: node-a still writes
                 }
+                progress("unpublished from node-a after its writes failed: " + onA.failure);
                 attach(b, b, "node-b", id);
+                progress("attached on node-b");
                 Writer onB = new Writer(target("node-b", id), onA.last() + 1, onA.last() + 1 + 200);
                 onB.start();
                 onB.join(TimeUnit.MINUTES.toMillis(10));

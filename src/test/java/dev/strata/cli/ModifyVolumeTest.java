@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import csi.v1.Csi.*;
 import dev.strata.node.LoopDevices;
+import dev.strata.testing.Privileged;
 import dev.strata.store.ObjectStore;
 import dev.strata.volume.AttachedVolume;
 import dev.strata.volume.Registry;
@@ -39,6 +40,7 @@ class ModifyVolumeTest {
 
     @BeforeEach
     void start() {
+        Privileged.assumeRootWithLoopDevices();
         devices = new LoopDevices(stateDir.resolve("loops"));
         server = LoopNode.start(stateDir, kubelet, NODE, devices);
         csi = new CsiClient(server.server().socket());
