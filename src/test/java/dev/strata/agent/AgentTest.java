@@ -162,7 +162,7 @@ class AgentTest {
     @Test
     void aHandOverThroughTheAgentUploadsWhatTheHolderAcknowledgedAndStopsItsWrites() {
         VolumeRecord r = held("moving", true);
-        dev.strata.volume.BlockTarget target = devices.lastTarget;
+        dev.strata.volume.BlockTarget target = devices.targets.getLast();
         byte[] data = new byte[256 << 10];
         new java.util.Random(7).nextBytes(data);
         target.write(0, java.nio.ByteBuffer.wrap(data));

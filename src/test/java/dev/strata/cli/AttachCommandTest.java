@@ -103,8 +103,8 @@ class AttachCommandTest {
         strata("attach", "sv");
         byte[] data = new byte[107 * 4096];
         new java.util.Random(12).nextBytes(data);
-        devices.lastTarget.write(0, java.nio.ByteBuffer.wrap(data));
-        devices.lastTarget.flush();
+        devices.targets.getLast().write(0, java.nio.ByteBuffer.wrap(data));
+        devices.targets.getLast().flush();
 
         String committedOnly = strata("snapshots", "create", "sv", "--committed");
         String snapshot = strata("snapshots", "create", "sv");

@@ -31,42 +31,29 @@ class GroupSnapshotNodeTest {
     static final String NODE = "node-1";
     @TempDir Path stateDir;
     @TempDir Path kubelet;
-    LoopDevices devices;
-    ServerRoot server;
-    CsiClient csi;
-    ObjectStore sideStore;
-    Registry side;
+    LoopNode.Running node;
 
     @BeforeEach
     void start() {
         Privileged.assumeRootWithLoopDevices();
-        devices = new LoopDevices(stateDir.resolve("loops"));
-        server = LoopNode.start(stateDir, kubelet, NODE, devices);
-        csi = new CsiClient(server.server().socket());
-        StoreOptions store = new StoreOptions();
-        store.stateDir = stateDir;
-        sideStore = store.open();
-        side = new Registry(sideStore, Clock.systemUTC());
+        node = new LoopNode.Running(stateDir, kubelet, NODE);
     }
 
     @AfterEach
     void stop() throws InterruptedException {
-        csi.close();
-        server.close();
-        sideStore.close();
-        devices.detachAll();
+        if (node != null) node.close();
     }
 
     AttachedVolume staged(String id) {
         VolumeCapability block = CsiConformanceContract.block();
-        csi.controller().createVolume(CreateVolumeRequest.newBuilder().setName(id).addVolumeCapabilities(block)
+        node.csi.controller().createVolume(CreateVolumeRequest.newBuilder().setName(id).addVolumeCapabilities(block)
                 .putParameters("rpo", "3600").setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(16L << 20)).build());
-        Map<String, String> ctx = csi.controller().controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
+        Map<String, String> ctx = node.csi.controller().controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
                 .setVolumeId(id).setNodeId(NODE).setVolumeCapability(block).build()).getPublishContextMap();
-        csi.node().nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id)
+        node.csi.node().nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id)
                 .setStagingTargetPath(kubelet.resolve("staging/" + id).toString()).setVolumeCapability(block)
                 .putAllPublishContext(ctx).build());
-        return (AttachedVolume) devices.targets.getLast();
+        return (AttachedVolume) node.devices.targets.getLast();
     }
 
     @Test
@@ -76,15 +63,15 @@ class GroupSnapshotNodeTest {
         b.write(3L * 65536, ByteBuffer.wrap(new byte[65536]).put(0, (byte) 2));
         assertEquals(1, a.dirtyBlocks(), "under rpo 3600 nothing has been uploaded");
 
-        VolumeGroupSnapshot g = GroupControllerGrpc.newBlockingStub(csi.channel).createVolumeGroupSnapshot(
+        VolumeGroupSnapshot g = GroupControllerGrpc.newBlockingStub(node.csi.channel).createVolumeGroupSnapshot(
                 CreateVolumeGroupSnapshotRequest.newBuilder().setName("gn").addSourceVolumeIds("gn-a").addSourceVolumeIds("gn-b").build())
                 .getGroupSnapshot();
 
-        ManifestDiff diff = new ManifestDiff(side, new PackCache(sideStore, 0));
+        ManifestDiff diff = new ManifestDiff(node.side, new PackCache(node.sideStore, 0));
         assertEquals(0L, diff.allocated(SnapshotId.parse(g.getSnapshots(0).getSnapshotId()), 0).blocks()[0]);
         assertEquals(3L, diff.allocated(SnapshotId.parse(g.getSnapshots(1).getSnapshotId()), 0).blocks()[0]);
         a.write(65536, ByteBuffer.wrap(new byte[65536]).put(0, (byte) 3));
         assertTrue(a.dirtyBlocks() >= 1, "still attached and writable after the group cut");
-        assertEquals(2, devices.added.get(), "no detach");
+        assertEquals(2, node.devices.added.get(), "no detach");
     }
 }

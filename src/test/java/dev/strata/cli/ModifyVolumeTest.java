@@ -32,47 +32,34 @@ class ModifyVolumeTest {
     static final String NODE = "node-1";
     @TempDir Path stateDir;
     @TempDir Path kubelet;
-    LoopDevices devices;
-    ServerRoot server;
-    CsiClient csi;
-    ObjectStore sideStore;
-    Registry side;
+    LoopNode.Running node;
 
     @BeforeEach
     void start() {
         Privileged.assumeRootWithLoopDevices();
-        devices = new LoopDevices(stateDir.resolve("loops"));
-        server = LoopNode.start(stateDir, kubelet, NODE, devices);
-        csi = new CsiClient(server.server().socket());
-        StoreOptions store = new StoreOptions();
-        store.stateDir = stateDir;
-        sideStore = store.open();
-        side = new Registry(sideStore, Clock.systemUTC());
+        node = new LoopNode.Running(stateDir, kubelet, NODE);
     }
 
     @AfterEach
     void stop() throws InterruptedException {
-        csi.close();
-        server.close();
-        sideStore.close();
-        devices.detachAll();
+        if (node != null) node.close();
     }
 
     /** Creates, publishes and stages a raw block volume; returns the engine its device serves. */
     AttachedVolume staged(String id, Map<String, String> parameters) {
         VolumeCapability block = CsiConformanceContract.block();
-        csi.controller().createVolume(CreateVolumeRequest.newBuilder().setName(id).addVolumeCapabilities(block)
+        node.csi.controller().createVolume(CreateVolumeRequest.newBuilder().setName(id).addVolumeCapabilities(block)
                 .putAllParameters(parameters).setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(16L << 20)).build());
-        Map<String, String> ctx = csi.controller().controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
+        Map<String, String> ctx = node.csi.controller().controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
                 .setVolumeId(id).setNodeId(NODE).setVolumeCapability(block).build()).getPublishContextMap();
-        csi.node().nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id)
+        node.csi.node().nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id)
                 .setStagingTargetPath(kubelet.resolve("staging/" + id).toString()).setVolumeCapability(block)
                 .putAllPublishContext(ctx).build());
-        return (AttachedVolume) devices.targets.getLast();
+        return (AttachedVolume) node.devices.targets.getLast();
     }
 
     void modify(String id, Map<String, String> mutable) {
-        csi.controller().controllerModifyVolume(ControllerModifyVolumeRequest.newBuilder().setVolumeId(id)
+        node.csi.controller().controllerModifyVolume(ControllerModifyVolumeRequest.newBuilder().setVolumeId(id)
                 .putAllMutableParameters(mutable).build());
     }
 
@@ -97,10 +84,10 @@ class ModifyVolumeTest {
         assertEquals(Duration.ofSeconds(1), engine.rpo(), "the engine keeps the new bound");
         assertTrue(eventually(() -> engine.dirtyBlocks() == 0), "the write is uploaded within the new rpo");
         assertEquals(0, engine.health().lagMillis(), "the upload lag is back to zero");
-        assertEquals(1, devices.added.get(), "no detach and re-attach: the same device");
-        assertSame(engine, devices.targets.getLast(), "the same engine");
-        assertEquals("1", side.resolve(new VolumeName("m1")).parameters().get("rpo"), "the record holds it for the next attach");
-        assertTrue(side.newestGeneration(side.resolve(new VolumeName("m1"))).manifest().chunks().containsKey(0));
+        assertEquals(1, node.devices.added.get(), "no detach and re-attach: the same device");
+        assertSame(engine, node.devices.targets.getLast(), "the same engine");
+        assertEquals("1", node.side.resolve(new VolumeName("m1")).parameters().get("rpo"), "the record holds it for the next attach");
+        assertTrue(node.side.newestGeneration(node.side.resolve(new VolumeName("m1"))).manifest().chunks().containsKey(0));
     }
 
     @Test
@@ -122,10 +109,10 @@ class ModifyVolumeTest {
     @Test
     void anImmutableKeyChangesNothingOnTheRecordOrTheEngine() {
         AttachedVolume engine = staged("m3", Map.of("rpo", "30"));
-        var before = side.resolve(new VolumeName("m3")).parameters();
+        var before = node.side.resolve(new VolumeName("m3")).parameters();
         CsiConformanceContract.assertCode(Status.Code.INVALID_ARGUMENT, () -> modify("m3", Map.of("rpo", "5", "fsType", "xfs")));
         CsiConformanceContract.assertCode(Status.Code.INVALID_ARGUMENT, () -> modify("m3", Map.of("rpo", "0")));
-        assertEquals(before, side.resolve(new VolumeName("m3")).parameters());
+        assertEquals(before, node.side.resolve(new VolumeName("m3")).parameters());
         assertEquals(Duration.ofSeconds(30), engine.rpo());
     }
 }

@@ -22,8 +22,6 @@ public final class LoopDevices implements Devices {
     private final Path dir;
     private final ProcessRunner runner = new ProcessRunner(java.time.Duration.ofSeconds(60));
     private static final AtomicInteger SEQ = new AtomicInteger();
-    /** The target of the last device added (tests write through it: the loop device itself does not reach it). */
-    public volatile BlockTarget lastTarget;
     public final AtomicInteger added = new AtomicInteger(), recovered = new AtomicInteger(), discarded = new AtomicInteger();
     /** The engines handed to {@link #add}, in order: tests drive I/O through them (the loop device does not). */
     public final List<BlockTarget> targets = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -34,7 +32,6 @@ public final class LoopDevices implements Devices {
 
     @Override
     public Device add(BlockTarget target) {
-        lastTarget = target;
         try {
             Files.createDirectories(dir);
             Path file = dir.resolve("dev-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet() + ".img");
