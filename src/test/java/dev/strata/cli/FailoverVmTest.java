@@ -238,15 +238,12 @@ class FailoverVmTest {
                     }
                     assertNotNull(refused, "the unpublish of a holder that cannot upload must not succeed");
                     assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
-                    System.out.println("unpublish while node-a is cut off: " + refused.getStatus().getDescription());
+                    progress("unpublish while node-a is cut off: " + refused.getStatus().getDescription());
                     StatusRuntimeException held = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
                             () -> attach(b, b, "node-b", id), "no publish elsewhere while node-a holds unuploaded writes");
                     assertEquals(Status.Code.FAILED_PRECONDITION, held.getStatus().getCode());
-                }
-                onA.join(TimeUnit.MINUTES.toMillis(5));
-                assertNotNull(onA.failure, "node-a's writes fail once it hands the volume over");
-                double fencedAfter = (onA.failedAtNanos - moveStarted) / 1e9;
-                if (partition) {
+                    onA.join(TimeUnit.MINUTES.toMillis(5));
+                    assertNotNull(onA.failure, "node-a's writes fail once it starts handing the volume over");
                     toA.mode(FaultyProxy.Mode.PASS);
                     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
                     while (true) {
@@ -259,8 +256,11 @@ class FailoverVmTest {
                         }
                     }
                 } else {
-                    unpublish(b, "node-a", id); // the kubelet has not unstaged it on node-a: node-a still writes
+                    unpublish(b, "node-a", id); // the kubelet has not unstaged it on node-a, which still writes
+                    onA.join(TimeUnit.MINUTES.toMillis(5));
+                    assertNotNull(onA.failure, "node-a's writes fail once it hands the volume over");
                 }
+                double fencedAfter = (onA.failedAtNanos - moveStarted) / 1e9;
                 progress("unpublished from node-a after its writes failed: " + onA.failure);
                 attach(b, b, "node-b", id);
                 progress("attached on node-b");
