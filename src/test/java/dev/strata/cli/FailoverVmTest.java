@@ -52,6 +52,8 @@ class FailoverVmTest {
     static final long SIZE = 64L << 20;
 
     final List<Process> servers = new ArrayList<>();
+    /** Writers still running at the end are stopped before the devices are removed (an open device blocks DEL_DEV). */
+    final List<Writer> writers = new ArrayList<>();
     Path work, secret, tokenFile;
     S3Config bucket;
 
@@ -65,6 +67,8 @@ class FailoverVmTest {
 
     @AfterEach
     void tearDown() throws Exception {
+        for (Writer w : writers) w.stopping = true;
+        for (Writer w : writers) w.join(60_000);
         for (String n : List.of("node-a", "node-b")) NodeVmTest.cleanUpGuest(kubelet(n), List.of());
         NodeVmTest.cleanUpGuest(work.resolve("none"), servers);
     }
@@ -130,6 +134,7 @@ class FailoverVmTest {
         final long from, until;
         final ConcurrentLinkedQueue<Long> acknowledged = new ConcurrentLinkedQueue<>();
         volatile IOException failure;
+        volatile boolean stopping;
         volatile long failedAtNanos;
 
         Writer(Path device, long from, long until) {
@@ -144,7 +149,7 @@ class FailoverVmTest {
             try (Arena arena = Arena.ofConfined();
                  FileChannel ch = FileChannel.open(device, StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
                 MemorySegment buf = arena.allocate(RECORD, RECORD);
-                for (long i = from; i < until; i++) {
+                for (long i = from; i < until && !stopping; i++) {
                     ByteBuffer bb = buf.asByteBuffer();
                     bb.put(record(i)).flip();
                     while (bb.hasRemaining()) ch.write(bb, i * RECORD + bb.position());
@@ -223,6 +228,7 @@ class FailoverVmTest {
                 attach(b, a, "node-a", id);
                 progress("attached on node-a at " + target("node-a", id));
                 Writer onA = new Writer(target("node-a", id), 0, SIZE / RECORD / 2);
+                writers.add(onA);
                 onA.start();
                 awaitAcks(onA, 200);
                 progress("node-a acknowledged " + onA.acknowledged.size() + " records; moving");
@@ -265,6 +271,7 @@ class FailoverVmTest {
                 attach(b, b, "node-b", id);
                 progress("attached on node-b");
                 Writer onB = new Writer(target("node-b", id), onA.last() + 1, onA.last() + 1 + 200);
+                writers.add(onB);
                 onB.start();
                 onB.join(TimeUnit.MINUTES.toMillis(10));
                 assertEquals(null, onB.failure, "node-b writes");
