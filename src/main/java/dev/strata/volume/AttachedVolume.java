@@ -37,9 +37,8 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     final FileChannel data;
     final Path dir;
     final Holes holes;
-    private java.nio.file.FileStore fileStore;
-    /** A cache write found the disk full: the uploader commits at once and evicts. */
-    volatile boolean spaceShort;
+    /** The local disk under the cache: short of space or full. */
+    final DiskSpace space;
     /** A hole was punched since the last FLUSH: the next one fsyncs metadata too (the extent map). */
     final java.util.concurrent.atomic.AtomicBoolean punched = new java.util.concurrent.atomic.AtomicBoolean();
     final MetaLog log_;
@@ -80,6 +79,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         this.data = opened.data();
         this.holes = opened.holes();
         this.dir = opened.dir();
+        this.space = new DiskSpace(dir);
         this.log_ = opened.log();
         this.states = opened.states();
         this.seq = new AtomicLong(opened.maxSeq());
@@ -211,44 +211,11 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         int start = src.position();
         gate.enter();
         try {
-            whileDiskFull(() -> writeOnce(offset + (src.position() - start), src));
+            space.whileFull(() -> writeOnce(offset + (src.position() - start), src));
         } finally {
             gate.exit();
         }
         acknowledge();
-    }
-
-    /** How long a write or flush that finds the local disk full waits for the uploader to make room. */
-    static final long DISK_FULL_WAIT_MILLIS = 60_000;
-    /** {@link #DISK_FULL_WAIT_MILLIS}, shortened by tests. */
-    volatile long diskFullWaitMillis = DISK_FULL_WAIT_MILLIS;
-    static final String DISK_FULL = "the local disk is full";
-
-    /**
-     * Runs {@code io}; when it finds the local disk full, waits (holding no lock) while the
-     * uploader commits and evicts clean blocks, and runs it again — for up to
-     * {@link #DISK_FULL_WAIT_MILLIS}, then fails (EIO). A disk full of unuploaded data stays
-     * full until the bucket takes it.
-     */
-    private void whileDiskFull(Runnable io) {
-        long deadline = 0;
-        while (true) {
-            try {
-                io.run();
-                return;
-            } catch (VolumeException.Unavailable e) {
-                if (!noSpace(e.getCause())) throw e;
-                long now = System.nanoTime();
-                if (deadline == 0) deadline = now + diskFullWaitMillis * 1_000_000;
-                else if (now > deadline) throw e;
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
     }
 
     /** Writes what remains of {@code src}, block by block, advancing it as blocks land. */
@@ -289,14 +256,14 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     }
 
     private void flushLatched() {
-        whileDiskFull(() -> {
+        space.whileFull(() -> {
             boolean metadata = punched.getAndSet(false);
             try {
                 data.force(metadata);
                 log_.sync();
             } catch (IOException e) {
                 if (metadata) punched.set(true);
-                throw cacheFailure("fsync", e);
+                throw space.failure(name, "fsync", e);
             }
         });
         if (options.sync()) uploader.drain();
@@ -446,44 +413,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         try {
             while (src.hasRemaining()) position += data.write(src, position);
         } catch (IOException e) {
-            throw cacheFailure("write", e);
-        }
-    }
-
-    private static boolean noSpace(Throwable t) {
-        return t instanceof IOException && String.valueOf(t.getMessage()).contains("No space");
-    }
-
-    /** A failed cache write or fsync (EIO to the block layer); a full disk also tells the uploader to make room. */
-    private VolumeException.Unavailable cacheFailure(String doing, IOException e) {
-        boolean full = noSpace(e);
-        if (full) spaceShort = true;
-        return new VolumeException.Unavailable("cannot " + doing + " the local cache of " + name + ": "
-                + (full ? DISK_FULL : e.getMessage()), e);
-    }
-
-    /**
-     * The free space the cache's filesystem should keep: a quarter of it, at most 1 GiB. Below
-     * it the uploader commits at once and evicts clean blocks, so writes keep landing while the
-     * uploads catch up.
-     */
-    static long headroom(long totalBytes) {
-        return Math.min(totalBytes / 4, 1L << 30);
-    }
-
-    /**
-     * Whether the cache should give space back: a cache write found the disk full since the
-     * last call, or its filesystem has less than its {@link #headroom} free.
-     */
-    boolean shortOfSpace() {
-        boolean full = spaceShort;
-        spaceShort = false;
-        if (full) return true;
-        try {
-            if (fileStore == null) fileStore = java.nio.file.Files.getFileStore(dir);
-            return fileStore.getUsableSpace() < headroom(fileStore.getTotalSpace());
-        } catch (IOException e) {
-            return false;
+            throw space.failure(name, "write", e);
         }
     }
 

@@ -64,7 +64,7 @@ final class Uploader {
         Metrics.volume(v.name.value(), lagMillis(), v.fencedReason != null, dirtyCount.get());
         if (v.fencedReason != null) return;
         if (v.clock.millis() < pausedUntilMillis) return; // a group snapshot is cutting this volume
-        boolean shortOfSpace = v.shortOfSpace();
+        boolean shortOfSpace = v.space.isShort();
         if (shortOfSpace) v.evict();
         if (v.clock.millis() < retryAtMillis) return;
         long dirty = dirtyCount.get();

@@ -200,7 +200,7 @@ class FaultsTest {
             long epoch = registry.ownership().grant(new VolumeName("d"), new NodeId("n"), false, null).owner().epoch();
             try (AttachedVolume v = AttachedVolume.attach(registry, new PackCache(viaProxy, 1 << 20, Duration.ofSeconds(1)),
                     new VolumeName("d"), epoch, tmp.resolve("small/cache"), MANUAL, Clock.systemUTC())) {
-                v.diskFullWaitMillis = 1_000;
+                v.space.waitMillis = 1_000;
                 proxy.mode(FaultyProxy.Mode.ERROR_503);
                 VolumeException.Unavailable full = null;
                 for (int i = 0; i < 16 && full == null; i++) { // 64 MiB into a 32 MiB disk
@@ -218,7 +218,7 @@ class FaultsTest {
                 for (int j = 0; j < acknowledged; j++)
                     assertArrayEquals(big(j, chunk), readAt(v, (long) j * chunk, chunk), "acknowledged chunk " + j);
                 proxy.mode(FaultyProxy.Mode.PASS);
-                v.diskFullWaitMillis = 60_000;
+                v.space.waitMillis = 60_000;
                 for (int i = acknowledged; i < 16; i++) {
                     v.write((long) i * chunk, ByteBuffer.wrap(big(i, chunk)));
                     v.flush();
