@@ -40,6 +40,14 @@ public final class AgentLiveCut implements LiveCut, AutoCloseable {
         };
     }
 
+    /** A cut commits what the holder acknowledged: it may take a while, and its caller waits for it. */
+    static final Duration CUT_DEADLINE = Duration.ofSeconds(60);
+    /**
+     * A hand-over answers within the CO's call timeout: when the holder cannot upload in time
+     * the unpublish fails UNAVAILABLE and is retried, while the holder goes on uploading.
+     */
+    static final Duration HAND_OVER_DEADLINE = Duration.ofSeconds(30);
+
     private final AgentChannels channels;
     private final boolean ownsChannels;
     private final Local local;
@@ -76,7 +84,7 @@ public final class AgentLiveCut implements LiveCut, AutoCloseable {
         Owner owner = held.owner();
         if (owner == null) return null;
         if (local.isHere(owner)) return local.cut(held.volumeName());
-        return call(held, "cut", stub -> stub.cut(CutRequest.newBuilder().setVolume(held.name()).build()).getManifestKey());
+        return call(held, "cut", CUT_DEADLINE, stub -> stub.cut(CutRequest.newBuilder().setVolume(held.name()).build()).getManifestKey());
     }
 
     @Override
@@ -87,14 +95,14 @@ public final class AgentLiveCut implements LiveCut, AutoCloseable {
             local.release(held.volumeName(), owner.epoch());
             return;
         }
-        call(held, "hand over", stub -> stub.release(ReleaseRequest.newBuilder().setVolume(held.name())
+        call(held, "hand over", HAND_OVER_DEADLINE, stub -> stub.release(ReleaseRequest.newBuilder().setVolume(held.name())
                 .setEpoch(owner.epoch()).build()));
     }
 
     /** One call to the holder's agent; NOT_FOUND (not attached there) is null. */
-    private <T> T call(VolumeRecord held, String what, Function<NodeAgentGrpc.NodeAgentBlockingStub, T> rpc) {
+    private <T> T call(VolumeRecord held, String what, Duration deadline, Function<NodeAgentGrpc.NodeAgentBlockingStub, T> rpc) {
         try {
-            return rpc.apply(channels.stub(held, what, Duration.ofSeconds(60)));
+            return rpc.apply(channels.stub(held, what, deadline));
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.NOT_FOUND) return null; // published but not staged there: nothing unuploaded
             throw AgentChannels.failure(held, what, e);

@@ -244,6 +244,7 @@ class FailoverVmTest {
                     }
                     assertNotNull(refused, "the unpublish of a holder that cannot upload must not succeed");
                     assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
+                    // (the hand-over's own deadline, 30 s, keeps the answer within this client's 60 s)
                     progress("unpublish while node-a is cut off: " + refused.getStatus().getDescription());
                     StatusRuntimeException held = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
                             () -> attach(b, b, "node-b", id), "no publish elsewhere while node-a holds unuploaded writes");
