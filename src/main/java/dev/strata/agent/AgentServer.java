@@ -156,55 +156,37 @@ public final class AgentServer implements AutoCloseable {
 
         @Override
         public void retune(RetuneRequest req, StreamObserver<RetuneResponse> out) {
-            try {
-                var v = volumes.retune(new VolumeName(req.getVolume()));
-                out.onNext(RetuneResponse.newBuilder().setRpoMillis(v.rpo().toMillis()).setSync(v.syncDurability()).build());
-                out.onCompleted();
-            } catch (RuntimeException e) {
-                out.onError(failure("retune", req.getVolume(), e));
-            }
+            answer("retune", req.getVolume(), out, name -> {
+                var v = volumes.retune(name);
+                return RetuneResponse.newBuilder().setRpoMillis(v.rpo().toMillis()).setSync(v.syncDurability()).build();
+            });
         }
 
         @Override
         public void latch(LatchRequest req, StreamObserver<LatchResponse> out) {
-            try {
+            answer("latch", req.getVolume(), out, name -> {
                 if (req.getMaxMillis() < 1 || req.getMaxMillis() > 60_000)
                     throw new VolumeException.InvalidArgument("max_millis must be 1..60000, got " + req.getMaxMillis());
-                var volume = volumes.attached(new VolumeName(req.getVolume()));
+                var latch = volumes.attached(name).groupLatch();
                 var group = new dev.strata.volume.GroupSnapshotId(req.getGroup());
-                if (req.getPrepare()) volume.groupLatch().prepare(group, java.time.Duration.ofMillis(req.getMaxMillis()));
-                else volume.groupLatch().latch(group, java.time.Duration.ofMillis(req.getMaxMillis()));
-                out.onNext(LatchResponse.getDefaultInstance());
-                out.onCompleted();
-            } catch (RuntimeException e) {
-                out.onError(failure("latch", req.getVolume(), e));
-            }
+                if (req.getPrepare()) latch.prepare(group, java.time.Duration.ofMillis(req.getMaxMillis()));
+                else latch.latch(group, java.time.Duration.ofMillis(req.getMaxMillis()));
+                return LatchResponse.getDefaultInstance();
+            });
         }
 
         @Override
         public void groupCut(GroupCutRequest req, StreamObserver<CutResponse> out) {
-            try {
-                long start = System.nanoTime();
-                String key = volumes.attached(new VolumeName(req.getVolume())).groupLatch().cut(new dev.strata.volume.GroupSnapshotId(req.getGroup()));
-                log.atInfo().setMessage("group cut for the controller").addKeyValue("volume", req.getVolume())
-                        .addKeyValue("group", req.getGroup()).addKeyValue("manifest", key)
-                        .addKeyValue("millis", (System.nanoTime() - start) / 1_000_000).log();
-                out.onNext(CutResponse.newBuilder().setManifestKey(key).build());
-                out.onCompleted();
-            } catch (RuntimeException e) {
-                out.onError(failure("group cut", req.getVolume(), e));
-            }
+            answer("group cut", req.getVolume(), out, name -> CutResponse.newBuilder().setManifestKey(
+                    volumes.attached(name).groupLatch().cut(new dev.strata.volume.GroupSnapshotId(req.getGroup()))).build());
         }
 
         @Override
         public void unlatch(GroupCutRequest req, StreamObserver<LatchResponse> out) {
-            try {
-                volumes.attached(new VolumeName(req.getVolume())).groupLatch().release(new dev.strata.volume.GroupSnapshotId(req.getGroup()));
-                out.onNext(LatchResponse.getDefaultInstance());
-                out.onCompleted();
-            } catch (RuntimeException e) {
-                out.onError(failure("unlatch", req.getVolume(), e));
-            }
+            answer("unlatch", req.getVolume(), out, name -> {
+                volumes.attached(name).groupLatch().release(new dev.strata.volume.GroupSnapshotId(req.getGroup()));
+                return LatchResponse.getDefaultInstance();
+            });
         }
 
         /** A failure of a call about {@code volume} as the status the controller's clients read. */
