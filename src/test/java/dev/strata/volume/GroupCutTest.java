@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -115,8 +116,13 @@ class GroupCutTest {
         AttachedVolume a = attach("ga"), b = attach("gb");
         AtomicLong acked = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
+        // The writer may run a stretch of records ahead of each group, no further: on a fast
+        // machine it would otherwise finish all its records before the groups were taken.
+        Semaphore stretch = new Semaphore(0);
+        int groupsToTake = 12, perGroup = RECORDS / (groupsToTake + 1);
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
             for (long i = 0; i < RECORDS && !stop.get(); i++) {
+                stretch.acquireUninterruptibly();
                 record(a, i);
                 record(b, i);
                 acked.set(i + 1);
@@ -125,12 +131,14 @@ class GroupCutTest {
         List<GroupSnapshotRecord> groups = new ArrayList<>();
         GroupCut cut = new GroupCut(registry, r -> local);
         try {
-            for (int g = 0; g < 12 && !writer.isDone(); g++) {
+            for (int g = 0; g < groupsToTake; g++) {
+                stretch.release(perGroup);
+                Thread.sleep(5);
                 groups.add(registry.groups().create("group-" + g, List.of(new VolumeName("ga"), new VolumeName("gb")), cut));
-                Thread.sleep(20);
             }
         } finally {
             stop.set(true);
+            stretch.release(RECORDS);
             writer.get(60, TimeUnit.SECONDS);
         }
         assertTrue(groups.size() >= 3, "groups were taken while the writer ran: " + groups.size());
