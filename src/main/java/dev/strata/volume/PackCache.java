@@ -20,7 +20,7 @@ public final class PackCache {
     static final byte[] ZERO = new byte[0];
     static final int READAHEAD_BYTES = 4 << 20;
 
-    private final ObjectStore store;
+    private final Bucket bucket;
     private final long maxBlockBytes;
     private final Map<PackId, PackFormat.Index> indexes = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
@@ -47,7 +47,7 @@ public final class PackCache {
      *                  after a restart, before anything is cached, rides out a short outage
      */
     public PackCache(ObjectStore store, long maxBlockBytes, java.time.Duration readRetry) {
-        this.store = store;
+        this.bucket = new Bucket(store);
         this.maxBlockBytes = maxBlockBytes;
         this.readRetry = readRetry;
     }
@@ -147,10 +147,9 @@ public final class PackCache {
         long backoffMillis = 100;
         while (true) {
             try {
-                return store.getRange(key, offset, length);
-            } catch (StoreException.NotFound e) {
-                throw new VolumeException.Corrupt("pack " + key + " is missing from the bucket", e);
-            } catch (StoreException.Unavailable e) {
+                return bucket.readRange(key, offset, length);
+            } catch (VolumeException.Unavailable e) {
+                if (!(e.getCause() instanceof StoreException.Unavailable)) throw e;
                 if (System.nanoTime() + backoffMillis * 1_000_000 > deadline)
                     throw new VolumeException.Unavailable("cannot read " + key + " (retried for " + readRetry.toSeconds()
                             + " s): " + e.getMessage(), e);
@@ -162,8 +161,6 @@ public final class PackCache {
                     throw new VolumeException.Unavailable("interrupted while reading " + key, ie);
                 }
                 backoffMillis = Math.min(backoffMillis * 2, 2_000);
-            } catch (StoreException e) {
-                throw new VolumeException.Unavailable("cannot read " + key + ": " + e.getMessage(), e);
             }
         }
     }

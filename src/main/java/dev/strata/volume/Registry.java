@@ -288,7 +288,7 @@ public final class Registry {
     /** Records that a node plugin runs on {@code node} (its agent at {@code agent}); idempotent. */
     public NodeRecord registerNode(NodeId node, String agent, long maxVolumes) {
         NodeRecord record = new NodeRecord(NodeRecord.FORMAT, node.value(), agent, maxVolumes, clock.instant().toString());
-        bucket.call(() -> bucket.store().put(Layout.node(node), Json.write(record)));
+        bucket.put(Layout.node(node), Json.write(record));
         return record;
     }
 

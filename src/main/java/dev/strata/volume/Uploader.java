@@ -1,6 +1,5 @@
 package dev.strata.volume;
 
-import dev.strata.store.StoreException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -220,12 +219,8 @@ final class Uploader {
     }
 
     private void put(int chunk, PackFormat.Encoded pack) {
-        try {
-            v.registry.store().put(Layout.pack(v.pool, chunk, pack.id()), pack.bytes());
-            Metrics.uploadedBytes(pack.bytes().length);
-        } catch (StoreException e) {
-            throw new VolumeException.Unavailable("cannot upload pack " + pack.id() + ": " + e.getMessage(), e);
-        }
+        v.registry.bucket().put(Layout.pack(v.pool, chunk, pack.id()), pack.bytes());
+        Metrics.uploadedBytes(pack.bytes().length);
     }
 
     private Registry.GenerationRef commit(Map<Integer, List<PackId>> added) {
