@@ -34,6 +34,8 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     /** Replaced whole by {@link #retune}; the uploader and FLUSH read it afresh each time. */
     volatile EngineOptions options;
     final Clock clock;
+    /** The clock, the sleeper and the retry policies built on them. */
+    final Timing timing;
     final FileChannel data;
     final Path dir;
     final Holes holes;
@@ -68,18 +70,19 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     final HolderLease lease;
     private final io.prometheus.metrics.core.datapoints.CounterDataPoint readBytes, writeBytes;
 
-    AttachedVolume(CacheFiles.Opened opened, Registry registry, PackCache packs, EngineOptions options, Clock clock) {
+    AttachedVolume(CacheFiles.Opened opened, Registry registry, PackCache packs, EngineOptions options, Timing timing) {
         this.name = opened.name();
         this.epoch = opened.epoch();
         this.pool = opened.pool();
         this.registry = registry;
         this.packs = packs;
         this.options = options;
-        this.clock = clock;
+        this.timing = timing;
+        this.clock = timing.clock();
         this.data = opened.data();
         this.holes = opened.holes();
         this.dir = opened.dir();
-        this.space = new DiskSpace(dir);
+        this.space = new DiskSpace(dir, timing.diskFull());
         this.log_ = opened.log();
         this.states = opened.states();
         this.seq = new AtomicLong(opened.maxSeq());
@@ -106,8 +109,14 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
      */
     public static AttachedVolume attach(Registry registry, PackCache packs, VolumeName name, long epoch, Path dir,
                                         EngineOptions options, Clock clock) {
+        return attach(registry, packs, name, epoch, dir, options, Timing.of(clock));
+    }
+
+    /** As above, with the clock, sleeper and retry policies of {@code timing} (tests drive them). */
+    public static AttachedVolume attach(Registry registry, PackCache packs, VolumeName name, long epoch, Path dir,
+                                        EngineOptions options, Timing timing) {
         CacheFiles.Opened opened = CacheFiles.open(registry, name, epoch, dir);
-        AttachedVolume v = new AttachedVolume(opened, registry, packs, options, clock);
+        AttachedVolume v = new AttachedVolume(opened, registry, packs, options, timing);
         v.lease.start();
         v.uploader.start();
         log.atInfo().setMessage("volume attached").addKeyValue("volume", name.value()).addKeyValue("epoch", epoch)
@@ -301,9 +310,6 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         acknowledge();
     }
 
-    /** How long a hand-over keeps trying to upload before it reports the bucket unreachable (the caller may repeat it). */
-    static final long RELEASE_DRAIN_MILLIS = 30_000;
-
     /** Whole blocks zeroed per batch: one hole punched for each run of them. */
     static final int ZERO_BATCH = 256;
 
@@ -460,7 +466,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
 
     /** Commits everything written so far; returns the pool-relative key of that manifest. */
     public String cut() {
-        return uploader.cycle(true).key();
+        return uploader.cycle().key();
     }
 
     /** This volume's side of a group snapshot: prepare, latch, cut, release. */
@@ -487,7 +493,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
                     .addKeyValue("epoch", epoch).addKeyValue("reason", why).log();
         }
         if (fencedReason != null) return; // fenced already: what it acknowledged is another node's concern now
-        uploader.drain(RELEASE_DRAIN_MILLIS);
+        uploader.drain(timing.handOver());
     }
 
     /** A live snapshot: a cut committed, then recorded as {@code volume@seq}. */

@@ -33,11 +33,16 @@ public final class Registry {
 
     /** With the ownership lease holders confirm their epoch within (DESIGN §5, docs/architecture.md). */
     public Registry(ObjectStore store, Clock clock, java.time.Duration lease) {
+        this(store, Timing.of(clock), lease);
+    }
+
+    /** With the engine's clock and sleeper (tests drive them) and the ownership lease. */
+    public Registry(ObjectStore store, Timing timing, java.time.Duration lease) {
         this.bucket = new Bucket(store);
-        this.clock = clock;
+        this.clock = timing.clock();
         this.snapshots = new Snapshots(bucket, this, clock);
         this.images = new Images(bucket, this, clock);
-        this.ownership = new Ownership(bucket, this, clock, lease);
+        this.ownership = new Ownership(bucket, this, timing, lease);
         this.groups = new GroupSnapshots(bucket, this, clock);
     }
 

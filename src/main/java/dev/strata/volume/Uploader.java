@@ -32,12 +32,14 @@ final class Uploader {
     /** How long the last cut held writes off (the freeze), for metrics and benchmarks. */
     volatile long lastFreezeNanos;
     private volatile long retryAtMillis;
-    private long backoffMillis = 100;
+    /** The wait after a failed cycle before the next background one ({@link Timing#upload()}). */
+    private final Retry.Backoff backoff;
     private ScheduledExecutorService ticker;
     private ExecutorService puts;
 
     Uploader(AttachedVolume v) {
         this.v = v;
+        this.backoff = v.timing.upload().backoff();
         long dirty = v.states.dirty(v.committedSeq, Long.MAX_VALUE).size();
         dirtyCount.set(dirty);
         if (dirty > 0) firstDirtyMillis = v.clock.millis();
@@ -59,7 +61,8 @@ final class Uploader {
         if (newly && dirtyCount.getAndIncrement() == 0) firstDirtyMillis = v.clock.millis();
     }
 
-    private void tick() {
+    /** One look at the thresholds: cycles when enough is dirty, the oldest write is past the RPO, or the disk is short. */
+    synchronized void tick() {
         Metrics.volume(v.name.value(), lagMillis(), v.fencedReason != null, dirtyCount.get());
         if (v.fencedReason != null) return;
         if (v.clock.millis() < pausedUntilMillis) return; // a group snapshot is cutting this volume
@@ -71,7 +74,7 @@ final class Uploader {
         boolean old = dirty > 0 && v.clock.millis() - firstDirtyMillis >= v.options.rpo().toMillis();
         if (!full && !old) return;
         try {
-            cycle(false);
+            cycle();
         } catch (RuntimeException e) {
             // recorded in lastError / fenced; the next tick retries after the backoff
         } finally {
@@ -89,21 +92,18 @@ final class Uploader {
     }
 
     void drain() {
-        drain(10 * 60_000);
+        drain(v.timing.drain());
     }
 
-    /** Uploads and commits until nothing is dirty; gives up (Unavailable) after the bucket refused for {@code boundMillis}. */
-    void drain(long boundMillis) {
-        long deadline = v.clock.millis() + boundMillis;
-        while (true) {
-            v.checkFenced();
-            try {
-                cycle(false);
-                if (v.dirtyBlocks() == 0) return;
-            } catch (VolumeException.Unavailable e) {
-                if (v.clock.millis() > deadline) throw e;
-                sleep(Math.min(backoffMillis, 5_000));
-            }
+    /** Uploads and commits until nothing is dirty; gives up (Unavailable) once the bucket refused for the policy's bound. */
+    void drain(Retry retry) {
+        boolean done = false;
+        while (!done) {
+            done = retry.call(() -> {
+                v.checkFenced();
+                cycle();
+                return v.dirtyBlocks() == 0;
+            }, e -> e instanceof VolumeException.Unavailable, () -> { });
         }
     }
 
@@ -123,12 +123,12 @@ final class Uploader {
     }
 
     /** One cut → upload → commit. Returns the generation that holds everything up to the cut. */
-    synchronized Registry.GenerationRef cycle(boolean always) {
+    synchronized Registry.GenerationRef cycle() {
         return cycle(() -> { });
     }
 
     /**
-     * As {@link #cycle(boolean)}; {@code frozen} runs once the point in time is fixed (the dirty
+     * As {@link #cycle()}; {@code frozen} runs once the point in time is fixed (the dirty
      * set frozen, or nothing to upload) and before the upload — a group cut lets writes go there.
      */
     synchronized Registry.GenerationRef cycle(Runnable frozen) {
@@ -155,7 +155,7 @@ final class Uploader {
             Registry.GenerationRef ref = commit(added);
             afterCommit(freeze, ref);
             lastError = null;
-            backoffMillis = 100;
+            backoff.reset();
             return ref;
         } catch (VolumeException.Fenced e) {
             v.fence(e.getMessage());
@@ -163,8 +163,7 @@ final class Uploader {
         } catch (VolumeException.Unavailable e) {
             lastError = e.getMessage();
             Metrics.uploadFailed(v.name.value());
-            retryAtMillis = v.clock.millis() + backoffMillis;
-            backoffMillis = Math.min(backoffMillis * 2, 30_000);
+            retryAtMillis = v.clock.millis() + backoff.next().toMillis();
             log.atWarn().setMessage("upload failed; will retry").addKeyValue("volume", v.name.value())
                     .addKeyValue("error", e.getMessage()).log();
             throw e;
@@ -302,14 +301,5 @@ final class Uploader {
         Metrics.forget(v.name.value());
         if (ticker != null) ticker.shutdownNow();
         if (puts != null) puts.shutdownNow();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new VolumeException.Unavailable("interrupted", e);
-        }
     }
 }
