@@ -62,7 +62,7 @@ class BucketErrorsTest {
 
             VolumeException upload = assertThrows(VolumeException.class, v::cut, "pack upload");
             VolumeException packRead = assertThrows(VolumeException.class, () -> new PackCache(store, 0, Duration.ZERO)
-                    .locate(v.pool, v.chain, 0, 0, v.blocksPerChunk), "pack read");
+                    .locate(v.pool, v.uploader.commit().chain(), 0, 0, v.blocksPerChunk), "pack read");
             VolumeException record = assertThrows(VolumeException.class,
                     () -> registry.bucket().list(Layout.packs(v.pool), null, 10), "bucket call");
 
