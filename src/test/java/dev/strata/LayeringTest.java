@@ -60,6 +60,35 @@ class LayeringTest {
         assertEquals(List.of(), violations);
     }
 
+    /**
+     * Inside {@code volume}, the engine's two halves and the seam between them (see
+     * docs/architecture.md): the local cache never sees the committer or the bucket, and the
+     * committer sees the local cache only through {@code CutSource} and {@code Freeze} — so the
+     * lock order (committer's monitor, then the cache's locks) cannot be inverted by a call.
+     * Checked on the sources with comments removed.
+     */
+    static final Map<String, List<String>> MUST_NOT_NAME = Map.of(
+            "volume/LocalCache.java", List.of("Uploader", "AttachedVolume", "Registry", "PackCache", "Bucket", "Commit"),
+            "volume/Freeze.java", List.of("Uploader", "AttachedVolume", "LocalCache"),
+            "volume/CutSource.java", List.of("Uploader", "AttachedVolume", "LocalCache"),
+            "volume/CommittedBlocks.java", List.of("Uploader", "AttachedVolume", "LocalCache"),
+            "volume/Uploader.java", List.of("LocalCache", "AttachedVolume", "MetaLog", "BlockStates", "Holes", "DiskSpace"));
+
+    static final Pattern COMMENT = Pattern.compile("(?s)/\\*.*?\\*/|//[^\\n]*");
+
+    @Test
+    void theLocalCacheAndTheCommitterMeetOnlyAtTheirSeam() throws IOException {
+        List<String> violations = new ArrayList<>();
+        for (Map.Entry<String, List<String>> rule : MUST_NOT_NAME.entrySet()) {
+            Path file = MAIN.resolve(rule.getKey());
+            assertTrue(Files.isRegularFile(file), file + " exists");
+            String code = COMMENT.matcher(Files.readString(file)).replaceAll(" ");
+            for (String name : rule.getValue())
+                if (Pattern.compile("\\b" + name + "\\b").matcher(code).find()) violations.add(file + " names " + name);
+        }
+        assertEquals(List.of(), violations);
+    }
+
     @Test
     void seesTheSources() {
         assertTrue(Files.isDirectory(MAIN.resolve("store")), "run from the project root");
