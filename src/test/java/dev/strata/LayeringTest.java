@@ -18,14 +18,16 @@ import org.junit.jupiter.api.Test;
 class LayeringTest {
     /** Highest first; a package may import only packages after it in this list. */
     static final List<String> LAYERS =
-            List.of("cli", "csi", "kube", "agent", "node", "ublk", "uring", "volume", "store");
+            List.of("cli", "csi", "kube", "agent", "node", "ublk", "uring", "volume", "store", "sys");
 
     /** Libraries a layer must not touch, beyond the layer order. */
     static final Map<String, List<String>> FORBIDDEN_LIBRARIES = Map.of(
             "volume", List.of("io.grpc", "csi.v1", "io.fabric8", "picocli"),
             "store", List.of("io.grpc", "csi.v1", "io.fabric8", "picocli"),
             "uring", List.of("io.grpc", "csi.v1", "io.fabric8", "software.amazon"),
-            "ublk", List.of("io.grpc", "csi.v1", "io.fabric8", "software.amazon"));
+            "ublk", List.of("io.grpc", "csi.v1", "io.fabric8", "software.amazon"),
+            // the libc linkage only: no libraries, no policy
+            "sys", List.of("io.grpc", "csi.v1", "io.fabric8", "software.amazon", "picocli", "org.slf4j", "com.fasterxml"));
 
     static final Pattern STRATA_IMPORT = Pattern.compile("(?m)^import (?:static )?dev\\.strata\\.(\\w+)\\.");
     static final Pattern ANY_IMPORT = Pattern.compile("(?m)^import (?:static )?([\\w.]+)");
