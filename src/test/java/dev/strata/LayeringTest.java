@@ -91,6 +91,20 @@ class LayeringTest {
         assertEquals(List.of(), violations);
     }
 
+    /** StorageClass parsing lives in csi (and the filesystem keys in node): the engine never sees them. */
+    @Test
+    void theEngineDoesNotParseStorageClasses() throws IOException {
+        List<String> violations = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(MAIN.resolve("volume"))) {
+            for (Path file : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                String code = COMMENT.matcher(Files.readString(file)).replaceAll(" ");
+                for (String word : List.of("csi.storage.k8s.io", "fsType", "mkfsOptions", "MkfsOptions"))
+                    if (code.contains(word)) violations.add(file + " mentions " + word);
+            }
+        }
+        assertEquals(List.of(), violations);
+    }
+
     @Test
     void seesTheSources() {
         assertTrue(Files.isDirectory(MAIN.resolve("store")), "run from the project root");
