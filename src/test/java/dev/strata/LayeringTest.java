@@ -91,6 +91,19 @@ class LayeringTest {
         assertEquals(List.of(), violations);
     }
 
+    /** The registry's services get what they need (bucket, clock, records) — never the registry itself to call back. */
+    @Test
+    void theRegistrysServicesHoldNoReferenceBackToIt() throws IOException {
+        List<String> violations = new ArrayList<>();
+        Pattern registry = Pattern.compile("\\bRegistry\\b(?!\\.Generation)");
+        for (String service : List.of("Snapshots", "Images", "Ownership", "GroupSnapshots", "VolumeRecords", "Sources")) {
+            Path file = MAIN.resolve("volume/" + service + ".java");
+            String code = COMMENT.matcher(Files.readString(file)).replaceAll(" ");
+            if (registry.matcher(code).find()) violations.add(file + " names Registry");
+        }
+        assertEquals(List.of(), violations);
+    }
+
     /** StorageClass parsing lives in csi (and the filesystem keys in node): the engine never sees them. */
     @Test
     void theEngineDoesNotParseStorageClasses() throws IOException {

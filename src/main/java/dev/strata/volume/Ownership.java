@@ -31,14 +31,14 @@ public final class Ownership {
     static final Duration ABANDONED_AFTER = Duration.ofSeconds(60);
 
     private final Bucket bucket;
-    private final Registry registry;
+    private final VolumeRecords volumes;
     private final Clock clock;
     private final Timing timing;
     private final Duration lease;
 
-    Ownership(Bucket bucket, Registry registry, Timing timing, Duration lease) {
+    Ownership(Bucket bucket, VolumeRecords volumes, Timing timing, Duration lease) {
         this.bucket = bucket;
-        this.registry = registry;
+        this.volumes = volumes;
         this.timing = timing;
         this.clock = timing.clock();
         this.lease = lease;
@@ -142,7 +142,7 @@ public final class Ownership {
     private VolumeRecord transition(VolumeName volume, String what, Function<Optional<VolumeRecord>, Step> decide) {
         Retry.Backoff backoff = timing.transition().backoff();
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            Optional<Bucket.Versioned<VolumeRecord>> current = registry.findVersioned(volume);
+            Optional<Bucket.Versioned<VolumeRecord>> current = volumes.findVersioned(volume);
             Step step = decide.apply(current.map(Bucket.Versioned::value));
             if (step instanceof Step.Done done) return done.result();
             Step.Take take = (Step.Take) step;
@@ -201,7 +201,7 @@ public final class Ownership {
             if (bucket.replaceJson(Layout.volumeRecord(volume), next, base.etag())) return next;
             // something else changed the record (a snapshot sequence, an expansion): our epoch stands,
             // unless a transition that took it for abandoned moved ownership past it
-            base = registry.findVersioned(volume).orElseThrow(() -> new VolumeException.NotFound("volume " + volume + " does not exist"));
+            base = volumes.findVersioned(volume).orElseThrow(() -> new VolumeException.NotFound("volume " + volume + " does not exist"));
             if (base.value().epoch() >= epoch || !base.value().uid().equals(next.uid()))
                 throw new VolumeException.Aborted("volume " + volume + " changed ownership concurrently; retry the " + what);
         }
