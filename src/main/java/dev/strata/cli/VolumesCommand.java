@@ -7,7 +7,7 @@ import dev.strata.volume.Page;
 import dev.strata.volume.Sizes;
 import dev.strata.volume.VolumeException;
 import dev.strata.volume.VolumeName;
-import dev.strata.volume.VolumeParameters;
+import dev.strata.csi.StorageClassParameters;
 import dev.strata.volume.VolumeRecord;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,7 +62,7 @@ final class VolumesCommand implements Callable<Integer> {
             FromRef ref = FromRef.parse(from);
             if (size != null && size == 0) throw new VolumeException.InvalidArgument("--size must be more than 0 (leave it out for the default)");
             return Admin.withRegistry(store, registry -> {
-                Map<String, String> params = VolumeParameters.parse(Map.of()).stored();
+                Map<String, String> params = StorageClassParameters.parse(Map.of()).stored();
                 Optional<VolumeRecord> existing = registry.find(volume);
                 // an existing volume is returned when it matches, else AlreadyExists says how it differs
                 HolderCuts.Cut cut = existing.isPresent() ? HolderCuts.NOT_HELD : holder.of(registry, store, ref);

@@ -11,8 +11,7 @@ import dev.strata.volume.Registry;
 import dev.strata.volume.SnapshotId;
 import dev.strata.volume.SnapshotRecord;
 import dev.strata.volume.VolumeName;
-import dev.strata.volume.MkfsOptions;
-import dev.strata.volume.VolumeParameters;
+import dev.strata.node.MkfsOptions;
 import dev.strata.volume.VolumeRecord;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -67,8 +66,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         Rpc.unary("CreateVolume", out, () -> {
             VolumeName name = VolumeName.forCsiName(Validate.required("name", req.getName()));
             Validate.capabilities("volume_capabilities", req.getVolumeCapabilitiesList());
-            VolumeParameters params = VolumeParameters.parse(
-                    VolumeParameters.overlay(req.getParametersMap(), req.getModifiableParametersMap()));
+            StorageClassParameters params = StorageClassParameters.parse(
+                    StorageClassParameters.overlay(req.getParametersMap(), req.getModifiableParametersMap()));
             for (VolumeCapability cap : req.getVolumeCapabilitiesList())  // the fs a node will make: options must suit it too
                 if (params.mkfsOptions() != null && cap.hasMount() && !cap.getMount().getFsType().isEmpty())
                     MkfsOptions.parse(cap.getMount().getFsType(), params.mkfsOptions());
@@ -92,7 +91,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         });
     }
 
-    private FromRef source(CreateVolumeRequest req, VolumeParameters params) {
+    private FromRef source(CreateVolumeRequest req, StorageClassParameters params) {
         Optional<String> annotated = annotations.fromAnnotation(params.kubeMetadata());
         if (req.hasVolumeContentSource()) {
             if (params.from() != null || annotated.isPresent())
@@ -211,7 +210,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             VolumeName name = Validate.volumeId("volume_id", req.getVolumeId());
             if (req.getVolumeCapabilitiesCount() == 0) throw Errors.invalid("volume_capabilities is required");
             VolumeRecord record = registry.resolve(name);
-            VolumeParameters.parse(req.getParametersMap());
+            StorageClassParameters.parse(req.getParametersMap());
             var response = ValidateVolumeCapabilitiesResponse.newBuilder();
             for (VolumeCapability c : req.getVolumeCapabilitiesList()) {
                 Optional<String> why = Validate.unsupportedReason(c);
@@ -281,7 +280,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             VolumeName name = Validate.volumeId("volume_id", req.getVolumeId());
             if (req.getMutableParametersCount() == 0) throw Errors.invalid("mutable_parameters is required");
             try (var guard = inFlight.acquire(name.value())) {
-                liveRetune.retune(registry.modify(name, req.getMutableParametersMap()));
+                liveRetune.retune(registry.modify(name, StorageClassParameters.mutableOnly(req.getMutableParametersMap())));
                 return ControllerModifyVolumeResponse.getDefaultInstance();
             }
         });
@@ -301,7 +300,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             VolumeName source = Validate.volumeId("source_volume_id", req.getSourceVolumeId());
             java.util.Map<String, String> kube = new java.util.TreeMap<>();
             for (var e : req.getParametersMap().entrySet()) {
-                if (e.getKey().startsWith(VolumeParameters.KUBE_PREFIX)) kube.put(e.getKey(), e.getValue());
+                if (e.getKey().startsWith(StorageClassParameters.KUBE_PREFIX)) kube.put(e.getKey(), e.getValue());
                 else throw Errors.invalid("CreateSnapshot takes no parameters; got '" + e.getKey() + "'");
             }
             try (var guard = inFlight.acquire("snapshot/" + csiName)) {

@@ -9,7 +9,6 @@ import dev.strata.volume.LiveGroupCut;
 import dev.strata.volume.Registry;
 import dev.strata.volume.SnapshotId;
 import dev.strata.volume.VolumeName;
-import dev.strata.volume.VolumeParameters;
 import io.grpc.stub.StreamObserver;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,7 +46,7 @@ public final class GroupControllerService extends GroupControllerGrpc.GroupContr
             List<VolumeName> volumes = new ArrayList<>();
             for (String id : req.getSourceVolumeIdsList()) volumes.add(Validate.volumeId("source_volume_ids", id));
             for (String key : req.getParametersMap().keySet())
-                if (!key.startsWith(VolumeParameters.KUBE_PREFIX))
+                if (!key.startsWith(StorageClassParameters.KUBE_PREFIX))
                     throw Errors.invalid("CreateVolumeGroupSnapshot takes no parameters; got '" + key + "'");
             try (var guard = inFlight.acquire("group/" + csiName)) {
                 return CreateVolumeGroupSnapshotResponse.newBuilder()

@@ -4,7 +4,6 @@ import com.google.protobuf.Timestamp;
 import csi.v1.Csi.*;
 import dev.strata.volume.FromRef;
 import dev.strata.volume.SnapshotRecord;
-import dev.strata.volume.VolumeParameters;
 import dev.strata.volume.VolumeRecord;
 import java.time.Instant;
 
@@ -15,7 +14,7 @@ final class Responses {
 
     private Responses() {}
 
-    static Volume volume(VolumeRecord v, VolumeParameters params, CreateVolumeRequest req) {
+    static Volume volume(VolumeRecord v, StorageClassParameters params, CreateVolumeRequest req) {
         var b = Volume.newBuilder().setVolumeId(v.name()).setCapacityBytes(v.sizeBytes())
                 .putAllVolumeContext(params.stored());
         if (req.hasVolumeContentSource()) b.setContentSource(req.getVolumeContentSource());

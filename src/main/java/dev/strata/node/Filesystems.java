@@ -1,7 +1,6 @@
 package dev.strata.node;
 
 import dev.strata.uring.Syscalls;
-import dev.strata.volume.MkfsOptions;
 import dev.strata.volume.VolumeException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -188,7 +188,7 @@ public final class NodeVolumes implements AutoCloseable {
 
     /** Attaches the engine and resumes (or re-adds) the device of a local-map entry. */
     private Reattached reattach(LocalMap.Entry entry, VolumeRecord record) {
-        EngineOptions options = EngineOptions.of(VolumeParameters.parse(record.parameters()));
+        EngineOptions options = EngineOptions.of(VolumeParameters.of(record.parameters()));
         AttachedVolume volume = AttachedVolume.attach(registry, packs, entry.volumeName(), entry.epoch(), cacheDir(entry.volumeName()),
                 options, clock);
         try {
@@ -243,7 +243,7 @@ public final class NodeVolumes implements AutoCloseable {
                             + " under epoch " + req.epoch() + " (" + (owner == null ? "not published" : "held by " + owner.node()
                             + " at epoch " + owner.epoch()) + "); ControllerPublishVolume first");
                 String fsType = req.access() == LocalMap.Access.MOUNT
-                        ? (req.fsType() == null || req.fsType().isEmpty() ? VolumeParameters.parse(record.parameters()).fsType() : req.fsType())
+                        ? (req.fsType() == null || req.fsType().isEmpty() ? FsParameters.of(record.parameters()).fsType() : req.fsType())
                         : null;
                 LocalMap.Entry previous = map.get(req.volume()).orElse(null);
                 int devId = previous != null && previous.epoch() == req.epoch() ? previous.devId() : -1;
@@ -287,7 +287,7 @@ public final class NodeVolumes implements AutoCloseable {
             if (e.readonly()) throw new VolumeException.FailedPrecondition("volume " + e.volume() + " is blank and staged read-only: "
                     + "there is no filesystem to mount");
             long start = System.nanoTime();
-            filesystems.format(dev, e.fsType(), VolumeParameters.parse(h.record().parameters()).mkfsOptions());
+            filesystems.format(dev, e.fsType(), FsParameters.of(h.record().parameters()).mkfsOptions());
             log.atInfo().setMessage("formatted").addKeyValue("volume", e.volume()).addKeyValue("fsType", e.fsType())
                     .addKeyValue("millis", (System.nanoTime() - start) / 1_000_000).log();
         } else if (!probe.fsType().equals(e.fsType())) {
@@ -528,7 +528,7 @@ public final class NodeVolumes implements AutoCloseable {
     public AttachedVolume retune(VolumeName name) {
         Held h = held.get(name.value());
         if (h == null) throw new VolumeException.NotFound("volume " + name + " is not attached on node " + node);
-        h.volume().retune(VolumeParameters.parse(registry.resolve(name).parameters()));
+        h.volume().retune(VolumeParameters.of(registry.resolve(name).parameters()));
         return h.volume();
     }
 

@@ -1,7 +1,7 @@
 package dev.strata.store;
 
 /** Every failure of an {@link ObjectStore}; the layer above maps each kind exactly once. */
-public sealed class StoreException extends RuntimeException {
+public abstract sealed class StoreException extends RuntimeException {
     private StoreException(String message, Throwable cause) {
         super(message, cause);
     }

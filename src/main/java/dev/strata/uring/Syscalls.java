@@ -4,18 +4,16 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.strata.sys.LibC;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
- * The libc functions Strata calls, linked once with errno capture. Each instance owns the
+ * The libc functions the io_uring layer calls, linked through {@link LibC} (the one libc
+ * linkage, shared with the engine's hole punching) with errno capture. Each instance owns the
  * small segment errno is captured into, so one instance serves one thread at a time (a ring
  * and its worker thread own theirs): nothing is allocated per call. Failures are
  * {@link ErrnoException}s naming the call. No handle is linked {@code critical}: several block.
@@ -26,38 +24,32 @@ public final class Syscalls {
     public static final int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;
     public static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_POPULATE = 0x8000;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_CAPTURE = Linker.Option.captureCallState("errno");
-
-    private static final MethodHandle SYSCALL = LINKER.downcallHandle(LIBC.findOrThrow("syscall"),
+    private static final MethodHandle SYSCALL = LibC.link("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), ERRNO_CAPTURE);
-    private static final MethodHandle MMAP = LINKER.downcallHandle(LIBC.findOrThrow("mmap"),
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO_CAPTURE);
-    private static final MethodHandle MUNMAP = LINKER.downcallHandle(LIBC.findOrThrow("munmap"),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_CAPTURE);
-    private static final MethodHandle CLOSE = LINKER.downcallHandle(LIBC.findOrThrow("close"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO_CAPTURE);
-    private static final MethodHandle EVENTFD = LINKER.downcallHandle(LIBC.findOrThrow("eventfd"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_CAPTURE);
-    private static final MethodHandle READ = LINKER.downcallHandle(LIBC.findOrThrow("read"),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_CAPTURE);
-    private static final MethodHandle WRITE = LINKER.downcallHandle(LIBC.findOrThrow("write"),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_CAPTURE);
-    private static final MethodHandle PREAD = LINKER.downcallHandle(LIBC.findOrThrow("pread"),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURE);
-    private static final MethodHandle PWRITE = LINKER.downcallHandle(LIBC.findOrThrow("pwrite"),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURE);
-    private static final MethodHandle GETPID = LINKER.downcallHandle(LIBC.findOrThrow("getpid"),
+            Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle MMAP = LibC.link("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = LibC.link("munmap",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle CLOSE = LibC.link("close",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle EVENTFD = LibC.link("eventfd",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle READ = LibC.link("read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE = LibC.link("write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle PREAD = LibC.link("pread",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PWRITE = LibC.link("pwrite",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle GETPID = LibC.linkPlain("getpid",
             FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle OPEN = LINKER.downcallHandle(LIBC.findOrThrow("open"),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2), ERRNO_CAPTURE);
+    private static final MethodHandle OPEN = LibC.link("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
 
-    private static final MethodHandle STATVFS = LINKER.downcallHandle(LIBC.findOrThrow("statvfs"),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), ERRNO_CAPTURE);
+    private static final MethodHandle STATVFS = LibC.link("statvfs",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
 
     /** {@code sizeof(struct statvfs)} on x86_64/aarch64 glibc; its first eight fields are 8-byte words. */
     public static final int STATVFS_SIZE = 112;
@@ -66,11 +58,11 @@ public final class Syscalls {
 
     /** An instance whose errno segment lives in {@code arena}. */
     public Syscalls(Arena arena) {
-        this.capture = arena.allocate(CAPTURE);
+        this.capture = LibC.captureSegment(arena);
     }
 
     private int errno() {
-        return (int) ERRNO.get(capture, 0L);
+        return LibC.errno(capture);
     }
 
     /** Raw syscall; returns the result or throws naming {@code name}. */

@@ -12,8 +12,11 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The engine's view of the object store: JSON records and manifests, store failures turned
- * into {@link VolumeException}s in this one place.
+ * The engine's view of the object store: JSON records, manifests and packs. Every bucket call
+ * of the engine goes through here, and a store failure becomes a {@link VolumeException} in
+ * exactly one place, {@link #engineError}: the same kind maps the same way whether a record
+ * read, a pack read or a pack upload met it. A method that gives a store answer a meaning (an
+ * absent record, a lost conditional create) handles that answer itself before mapping.
  */
 final class Bucket {
     /** A value read together with the etag it was read at. */
@@ -35,9 +38,11 @@ final class Bucket {
 
     Optional<StoredObject> readBytes(ObjectKey key) {
         try {
-            return Optional.of(call(() -> store.get(key)));
+            return Optional.of(store.get(key));
         } catch (StoreException.NotFound e) {
             return Optional.empty();
+        } catch (StoreException e) {
+            throw engineError(e);
         }
     }
 
@@ -50,19 +55,23 @@ final class Bucket {
     /** The header of a manifest, from one small ranged GET. */
     ManifestHeader readManifestHeader(ObjectKey key) {
         try {
-            return ManifestCodec.decodeHeader(call(() -> store.getRange(key, 0, ManifestHeader.MAX_BYTES)), key.value());
+            return ManifestCodec.decodeHeader(store.getRange(key, 0, ManifestHeader.MAX_BYTES), key.value());
         } catch (StoreException.NotFound e) {
             throw new VolumeException.Corrupt("manifest " + key + " is missing", null);
+        } catch (StoreException e) {
+            throw engineError(e);
         }
     }
 
     /** Creates the object if absent; false if it already exists. */
     boolean create(ObjectKey key, byte[] data) {
         try {
-            call(() -> store.putIfAbsent(key, data));
+            store.putIfAbsent(key, data);
             return true;
         } catch (StoreException.PreconditionFailed e) {
             return false;
+        } catch (StoreException e) {
+            throw engineError(e);
         }
     }
 
@@ -72,12 +81,25 @@ final class Bucket {
 
     /** Replaces the record if it is still at {@code etag}; false if it changed or vanished. */
     boolean replaceJson(ObjectKey key, Object value, String etag) {
+        byte[] bytes = Json.write(value);
         try {
-            call(() -> store.putIfMatch(key, Json.write(value), etag));
+            store.putIfMatch(key, bytes, etag);
             return true;
         } catch (StoreException.PreconditionFailed | StoreException.NotFound e) {
             return false;
+        } catch (StoreException e) {
+            throw engineError(e);
         }
+    }
+
+    /** Creates or replaces the object (a record only this caller writes, a content-addressed pack). */
+    void put(ObjectKey key, byte[] data) {
+        call(() -> store.put(key, data));
+    }
+
+    /** Up to {@code length} bytes of the object from {@code offset}; Corrupt if it is missing. */
+    byte[] readRange(ObjectKey key, long offset, int length) {
+        return call(() -> store.getRange(key, offset, length));
     }
 
     void delete(ObjectKey key) {
@@ -134,16 +156,29 @@ final class Bucket {
         return all;
     }
 
-    /** Runs a store call; NotFound and PreconditionFailed pass through for the caller. */
+    /** Runs a store call, its failure mapped by {@link #engineError}. */
     <T> T call(Supplier<T> action) {
         try {
             return action.get();
-        } catch (StoreException.NotFound | StoreException.PreconditionFailed e) {
-            throw e;
-        } catch (StoreException.InvalidKey e) {
-            throw new VolumeException.InvalidArgument(e.getMessage());
         } catch (StoreException e) {
-            throw new VolumeException.Unavailable("object store " + store.describe() + ": " + e.getMessage(), e);
+            throw engineError(e);
         }
+    }
+
+    /**
+     * The engine error a store failure becomes — the one mapping, exhaustive over the store's
+     * sealed family. A missing object the engine expected to read is Corrupt (the bucket lost
+     * something a manifest points at); a conditional write that lost is Aborted (retry); a key
+     * the store refuses is InvalidArgument; an unreachable or unusable store is Unavailable.
+     */
+    VolumeException engineError(StoreException e) {
+        String where = "object store " + store.describe() + ": " + e.getMessage();
+        return switch (e) {
+            case StoreException.NotFound n -> new VolumeException.Corrupt(where + " (the object is missing from the bucket)", n);
+            case StoreException.PreconditionFailed p -> new VolumeException.Aborted(where + "; retry");
+            case StoreException.InvalidKey k -> new VolumeException.InvalidArgument(k.getMessage());
+            case StoreException.Unavailable u -> new VolumeException.Unavailable(where, u);
+            case StoreException.Unsupported u -> new VolumeException.Unavailable(where, u);
+        };
     }
 }

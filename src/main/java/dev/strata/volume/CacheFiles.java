@@ -85,7 +85,7 @@ final class CacheFiles {
         maxSeq = Math.max(maxSeq, committed);
         states.dropClean(committed);
         long size = Math.max(record.sizeBytes(), top.sizeBytes());
-        FileChannel data = AttachedVolume.openData(dir.resolve("data"));
+        FileChannel data = LocalCache.openData(dir.resolve("data"));
         return new Opened(record.volumeName(), epoch, record.poolId(), size, data, dir, Holes.open(dir.resolve("data")),
                 metaLog, states, maxSeq, committed, chain, new Registry.GenerationRef(newest.number(), newest.key()),
                 lease);

@@ -12,46 +12,31 @@ import java.nio.file.Path;
  * uploader commits and evicts.
  */
 final class DiskSpace {
-    /** How long a write or flush that finds the local disk full waits for the uploader to make room. */
-    static final long WAIT_MILLIS = 60_000;
     static final String FULL = "the local disk is full";
 
     private final Path dir;
+    /** How a write or flush that finds the disk full waits for the uploader to make room ({@link Timing#diskFull()}). */
+    private final Retry wait;
     private FileStore fileStore;
     /** A cache write found the disk full: the uploader commits at once and evicts. */
     private volatile boolean found;
-    /** {@link #WAIT_MILLIS}, shortened by tests. */
-    volatile long waitMillis = WAIT_MILLIS;
 
-    DiskSpace(Path dir) {
+    DiskSpace(Path dir, Retry wait) {
         this.dir = dir;
+        this.wait = wait;
     }
 
     /**
      * Runs {@code io}; when it finds the local disk full, waits (holding no lock) while the
-     * uploader commits and evicts clean blocks, and runs it again — for up to
-     * {@link #waitMillis}, then fails (EIO). A disk full of unuploaded data stays full until the
-     * bucket takes it.
+     * uploader commits and evicts clean blocks, and runs it again — within the {@link #wait}
+     * policy, then fails (EIO). A disk full of unuploaded data stays full until the bucket
+     * takes it.
      */
     void whileFull(Runnable io) {
-        long deadline = 0;
-        while (true) {
-            try {
-                io.run();
-                return;
-            } catch (VolumeException.Unavailable e) {
-                if (!noSpace(e.getCause())) throw e;
-                long now = System.nanoTime();
-                if (deadline == 0) deadline = now + waitMillis * 1_000_000;
-                else if (now > deadline) throw e;
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+        wait.call(() -> {
+            io.run();
+            return null;
+        }, e -> e instanceof VolumeException.Unavailable && noSpace(e.getCause()), () -> { });
     }
 
     private static boolean noSpace(Throwable t) {

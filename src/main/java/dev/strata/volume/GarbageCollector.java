@@ -74,7 +74,7 @@ public final class GarbageCollector {
                 next.put(e.getKey(), seen != null ? seen : now.toString());
             }
         }
-        bucket.call(() -> bucket.store().put(CANDIDATES, Json.write(new Candidates(1, next))));
+        bucket.put(CANDIDATES, Json.write(new Candidates(1, next)));
         int livePacks = (int) live.stream().filter(k -> k.contains("/packs/")).count();
         Report report = new Report(live.size() - livePacks, livePacks, next.size(), deleted, bytes);
         progress.accept("done: " + report.describe());

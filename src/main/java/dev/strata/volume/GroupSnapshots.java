@@ -20,12 +20,14 @@ public final class GroupSnapshots {
     private static final Logger log = LoggerFactory.getLogger(GroupSnapshots.class);
 
     private final Bucket bucket;
-    private final Registry registry;
+    private final VolumeRecords records;
+    private final Snapshots snapshots;
     private final Clock clock;
 
-    GroupSnapshots(Bucket bucket, Registry registry, Clock clock) {
+    GroupSnapshots(Bucket bucket, VolumeRecords volumes, Snapshots snapshots, Clock clock) {
         this.bucket = bucket;
-        this.registry = registry;
+        this.records = volumes;
+        this.snapshots = snapshots;
         this.clock = clock;
     }
 
@@ -42,13 +44,13 @@ public final class GroupSnapshots {
         Optional<GroupSnapshotRecord> existing = find(id);
         if (existing.isPresent()) return checkSameVolumes(existing.get(), volumes);
         List<VolumeRecord> members = new ArrayList<>();
-        for (VolumeName v : volumes) members.add(registry.resolve(v));
+        for (VolumeName v : volumes) members.add(records.resolve(v));
         // members an interrupted attempt left behind belong to another point in time: never mix them in
-        for (VolumeName v : volumes) registry.snapshots().deleteClaimed(id.memberName(v));
+        for (VolumeName v : volumes) this.snapshots.deleteClaimed(id.memberName(v));
         Map<VolumeName, String> keys = cut.cut(members, id);
         List<String> snapshots = new ArrayList<>();
         for (VolumeName v : volumes)
-            snapshots.add(registry.snapshots().create(v, id.memberName(v), keys.get(v)).id());
+            snapshots.add(this.snapshots.create(v, id.memberName(v), keys.get(v)).id());
         GroupSnapshotRecord record = new GroupSnapshotRecord(GroupSnapshotRecord.FORMAT, id.value(), csiName,
                 volumes.stream().map(VolumeName::value).toList(), snapshots, clock.instant().toString());
         if (!bucket.createJson(Layout.groupSnapshot(id), record)) return checkSameVolumes(resolve(id), volumes);
@@ -70,14 +72,22 @@ public final class GroupSnapshots {
     }
 
     public Optional<GroupSnapshotRecord> find(GroupSnapshotId id) {
+        return find(bucket, id);
+    }
+
+    private static Optional<GroupSnapshotRecord> find(Bucket bucket, GroupSnapshotId id) {
         return bucket.readJson(Layout.groupSnapshot(id), GroupSnapshotRecord.class).map(Bucket.Versioned::value);
     }
 
     /** The group a snapshot is a member of, if that group still exists. */
     public Optional<GroupSnapshotRecord> groupOf(SnapshotRecord snapshot) {
+        return groupOf(bucket, snapshot);
+    }
+
+    static Optional<GroupSnapshotRecord> groupOf(Bucket bucket, SnapshotRecord snapshot) {
         GroupSnapshotId id = GroupSnapshotId.ofMemberName(snapshot.csiName());
         if (id == null) return Optional.empty();
-        return find(id).filter(g -> g.snapshots().contains(snapshot.id()));
+        return find(bucket, id).filter(g -> g.snapshots().contains(snapshot.id()));
     }
 
     /**
@@ -89,7 +99,7 @@ public final class GroupSnapshots {
         if (record.isEmpty()) return;
         for (String s : record.get().snapshots()) {
             SnapshotId member = SnapshotId.parse(s);
-            registry.snapshots().find(member).ifPresent(r -> registry.snapshots().deleteEntries(member, r));
+            snapshots.find(member).ifPresent(r -> snapshots.deleteEntries(member, r));
         }
         bucket.delete(Layout.groupSnapshot(id));
         log.atInfo().setMessage("group snapshot deleted").addKeyValue("group", id.value()).log();

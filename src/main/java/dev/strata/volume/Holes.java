@@ -4,21 +4,19 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.strata.sys.LibC;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
 /**
  * Punches holes in a local cache's data file: {@code fallocate(fd, PUNCH_HOLE | KEEP_SIZE)}
  * on a second descriptor of the same file, so discarded blocks give their disk space back.
- * {@code FileChannel} has no such call; {@code volume} links its own libc function rather
- * than reach up into {@code uring}. A filesystem without hole punching
+ * {@code FileChannel} has no such call; the functions are linked through {@link LibC}, the
+ * one libc linkage below every layer (the same one {@code uring} uses). A filesystem without hole punching
  * ({@code EOPNOTSUPP}) is remembered: {@link #punch} then returns false and the caller
  * writes zeros instead.
  */
@@ -27,16 +25,11 @@ final class Holes implements AutoCloseable {
     private static final int O_RDWR = 2, O_CLOEXEC = 0x80000;
     private static final int EOPNOTSUPP = 95, ENOSYS = 38, EINTR = 4;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_CAPTURE = Linker.Option.captureCallState("errno");
-    private static final MethodHandle OPEN = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("open"),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2), ERRNO_CAPTURE);
-    private static final MethodHandle FALLOCATE = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("fallocate"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_CAPTURE);
-    private static final MethodHandle CLOSE = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("close"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle OPEN = LibC.link("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FALLOCATE = LibC.link("fallocate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle CLOSE = LibC.linkPlain("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private final Path file;
     private final int fd;
@@ -51,7 +44,7 @@ final class Holes implements AutoCloseable {
     /** Opens {@code file} (which must exist) for punching; never fails: without a descriptor it punches nothing. */
     static Holes open(Path file) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE);
+            MemorySegment capture = LibC.captureSegment(arena);
             int fd = (int) OPEN.invokeExact(capture, arena.allocateFrom(file.toString()), O_RDWR | O_CLOEXEC, 0);
             return fd < 0 ? new Holes(file, -1, false) : new Holes(file, fd, true);
         } catch (Throwable t) {
@@ -77,11 +70,11 @@ final class Holes implements AutoCloseable {
     boolean punch(long offset, long length) {
         if (!supported || length == 0) return supported;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE);
+            MemorySegment capture = LibC.captureSegment(arena);
             while (true) {
                 int r = (int) FALLOCATE.invokeExact(capture, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
                 if (r == 0) return true;
-                int errno = (int) ERRNO.get(capture, 0L);
+                int errno = LibC.errno(capture);
                 if (errno == EINTR) continue;
                 if (errno == EOPNOTSUPP || errno == ENOSYS) {
                     supported = false;

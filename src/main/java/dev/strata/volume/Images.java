@@ -11,12 +11,12 @@ public final class Images {
     private static final Logger log = LoggerFactory.getLogger(Images.class);
 
     private final Bucket bucket;
-    private final Registry registry;
+    private final Sources sources;
     private final Clock clock;
 
-    Images(Bucket bucket, Registry registry, Clock clock) {
+    Images(Bucket bucket, Sources sources, Clock clock) {
         this.bucket = bucket;
-        this.registry = registry;
+        this.sources = sources;
         this.clock = clock;
     }
 
@@ -38,7 +38,7 @@ public final class Images {
             throw new VolumeException.InvalidArgument("bless needs a source: snapshot:ID, volume:NAME or image:NAME");
         Optional<ImageRecord> existing = find(name);
         if (existing.isPresent()) return checkSameSource(existing.get(), source);
-        ResolvedSource resolved = cutKey == null ? registry.resolveSource(source) : registry.resolveCut(source, cutKey);
+        ResolvedSource resolved = cutKey == null ? sources.resolveSource(source) : sources.resolveCut(source, cutKey);
         String manifestKey = Layout.imageManifest(name, PoolId.randomHex());
         Manifest image = Manifest.over(resolved.manifest(), resolved.manifestKey(), resolved.sizeBytes(), 0);
         bucket.create(Layout.inPool(resolved.pool(), manifestKey), ManifestCodec.encode(image));
@@ -58,10 +58,18 @@ public final class Images {
     }
 
     public ImageRecord resolve(ImageName name) {
-        return find(name).orElseThrow(() -> new VolumeException.NotFound("image " + name + " does not exist"));
+        return resolve(bucket, name);
     }
 
     public Optional<ImageRecord> find(ImageName name) {
+        return find(bucket, name);
+    }
+
+    static ImageRecord resolve(Bucket bucket, ImageName name) {
+        return find(bucket, name).orElseThrow(() -> new VolumeException.NotFound("image " + name + " does not exist"));
+    }
+
+    static Optional<ImageRecord> find(Bucket bucket, ImageName name) {
         return bucket.readJson(Layout.imageIndex(name), ImageRecord.class).map(Bucket.Versioned::value);
     }
 

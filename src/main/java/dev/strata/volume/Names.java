@@ -7,7 +7,7 @@ import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /** The one rule for every name that becomes part of a bucket key or a path. */
-final class Names {
+public final class Names {
     /** Letters, digits, '.', '_' and '-'; starts with a letter or digit; no "..". */
     static final Pattern SAFE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
@@ -38,7 +38,7 @@ final class Names {
     }
 
     /** The value with control characters escaped, shortened, safe to put in an error message. */
-    static String printable(String value) {
+    public static String printable(String value) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < value.length() && b.length() < 140; i++) {
             char c = value.charAt(i);

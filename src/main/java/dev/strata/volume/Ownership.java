@@ -31,14 +31,16 @@ public final class Ownership {
     static final Duration ABANDONED_AFTER = Duration.ofSeconds(60);
 
     private final Bucket bucket;
-    private final Registry registry;
+    private final VolumeRecords volumes;
     private final Clock clock;
+    private final Timing timing;
     private final Duration lease;
 
-    Ownership(Bucket bucket, Registry registry, Clock clock, Duration lease) {
+    Ownership(Bucket bucket, VolumeRecords volumes, Timing timing, Duration lease) {
         this.bucket = bucket;
-        this.registry = registry;
-        this.clock = clock;
+        this.volumes = volumes;
+        this.timing = timing;
+        this.clock = timing.clock();
         this.lease = lease;
     }
 
@@ -138,14 +140,16 @@ public final class Ownership {
     }
 
     private VolumeRecord transition(VolumeName volume, String what, Function<Optional<VolumeRecord>, Step> decide) {
+        Retry.Backoff backoff = timing.transition().backoff();
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            Optional<Bucket.Versioned<VolumeRecord>> current = registry.findVersioned(volume);
+            Optional<Bucket.Versioned<VolumeRecord>> current = volumes.findVersioned(volume);
             Step step = decide.apply(current.map(Bucket.Versioned::value));
             if (step instanceof Step.Done done) return done.result();
             Step.Take take = (Step.Take) step;
             OptionalLong epoch = takeNext(volume, current.orElseThrow().value(), take.transition());
             if (epoch.isEmpty()) {
-                pause(attempt); // another transition of this volume got the epoch: decide again on what it wrote
+                // jittered, so racing transitions do not meet again in lockstep
+                sleep(backoff.next().plusMillis((long) (Math.random() * 20))); // another transition of this volume got the epoch: decide again on what it wrote
                 continue;
             }
             if (take.waitOut() != null) waitOut(volume, take.transition().revokedNode(), take.waitOut());
@@ -197,7 +201,7 @@ public final class Ownership {
             if (bucket.replaceJson(Layout.volumeRecord(volume), next, base.etag())) return next;
             // something else changed the record (a snapshot sequence, an expansion): our epoch stands,
             // unless a transition that took it for abandoned moved ownership past it
-            base = registry.findVersioned(volume).orElseThrow(() -> new VolumeException.NotFound("volume " + volume + " does not exist"));
+            base = volumes.findVersioned(volume).orElseThrow(() -> new VolumeException.NotFound("volume " + volume + " does not exist"));
             if (base.value().epoch() >= epoch || !base.value().uid().equals(next.uid()))
                 throw new VolumeException.Aborted("volume " + volume + " changed ownership concurrently; retry the " + what);
         }
@@ -205,20 +209,16 @@ public final class Ownership {
     }
 
     /** Past the holder's lease, with room for its clock running slow and for its last confirmation in flight. */
-    private static void waitOut(VolumeName volume, String holder, Duration holderLease) {
+    private void waitOut(VolumeName volume, String holder, Duration holderLease) {
         Duration wait = holderLease.plus(holderLease.dividedBy(5)).plusSeconds(1);
         log.atWarn().setMessage("forced unpublish: waiting out the holder's lease before the volume is free")
                 .addKeyValue("volume", volume.value()).addKeyValue("node", holder).addKeyValue("millis", wait.toMillis()).log();
-        sleep(wait.toMillis());
+        sleep(wait);
     }
 
-    private static void pause(int attempt) {
-        sleep(Math.min(20L << Math.min(attempt, 4), 250) + (long) (Math.random() * 20));
-    }
-
-    private static void sleep(long millis) {
+    private void sleep(Duration d) {
         try {
-            Thread.sleep(millis);
+            timing.sleeper().sleep(d);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new VolumeException.Aborted("interrupted");

@@ -20,7 +20,7 @@ public final class PackCache {
     static final byte[] ZERO = new byte[0];
     static final int READAHEAD_BYTES = 4 << 20;
 
-    private final ObjectStore store;
+    private final Bucket bucket;
     private final long maxBlockBytes;
     private final Map<PackId, PackFormat.Index> indexes = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
@@ -32,22 +32,24 @@ public final class PackCache {
     private long blockBytes;
     private long hits, misses;
 
-    /** How long a read keeps retrying a bucket that answers with errors before it fails (EIO). */
-    public static final java.time.Duration READ_RETRY = java.time.Duration.ofSeconds(10);
-
-    private final java.time.Duration readRetry;
+    private final Retry readRetry;
 
     public PackCache(ObjectStore store, long maxBlockBytes) {
-        this(store, maxBlockBytes, READ_RETRY);
+        this(store, maxBlockBytes, Timing.system().bucketRead());
+    }
+
+    /** With a bound of {@code readRetry} on how long a read of a block only the bucket has rides out an outage. */
+    public PackCache(ObjectStore store, long maxBlockBytes, java.time.Duration readRetry) {
+        this(store, maxBlockBytes, Timing.system().bucketRead().within(readRetry));
     }
 
     /**
-     * @param readRetry how long a ranged GET is retried (backing off from 100 ms to 2 s) while
-     *                  the bucket is unavailable, on top of the SDK's own retries: a read right
-     *                  after a restart, before anything is cached, rides out a short outage
+     * @param readRetry how a ranged GET is retried while the bucket is unavailable, on top of the
+     *                  SDK's own retries: a read right after a restart, before anything is cached,
+     *                  rides out a short outage ({@link Timing#bucketRead()})
      */
-    public PackCache(ObjectStore store, long maxBlockBytes, java.time.Duration readRetry) {
-        this.store = store;
+    public PackCache(ObjectStore store, long maxBlockBytes, Retry readRetry) {
+        this.bucket = new Bucket(store);
         this.maxBlockBytes = maxBlockBytes;
         this.readRetry = readRetry;
     }
@@ -143,29 +145,18 @@ public final class PackCache {
     }
 
     private byte[] get(ObjectKey key, long offset, int length) {
-        long deadline = System.nanoTime() + readRetry.toNanos();
-        long backoffMillis = 100;
-        while (true) {
-            try {
-                return store.getRange(key, offset, length);
-            } catch (StoreException.NotFound e) {
-                throw new VolumeException.Corrupt("pack " + key + " is missing from the bucket", e);
-            } catch (StoreException.Unavailable e) {
-                if (System.nanoTime() + backoffMillis * 1_000_000 > deadline)
-                    throw new VolumeException.Unavailable("cannot read " + key + " (retried for " + readRetry.toSeconds()
-                            + " s): " + e.getMessage(), e);
-                Metrics.readRetried();
-                try {
-                    Thread.sleep(backoffMillis);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new VolumeException.Unavailable("interrupted while reading " + key, ie);
-                }
-                backoffMillis = Math.min(backoffMillis * 2, 2_000);
-            } catch (StoreException e) {
-                throw new VolumeException.Unavailable("cannot read " + key + ": " + e.getMessage(), e);
-            }
+        try {
+            return readRetry.call(() -> bucket.readRange(key, offset, length), PackCache::outage, Metrics::readRetried);
+        } catch (VolumeException.Unavailable e) {
+            if (!outage(e)) throw e;
+            throw new VolumeException.Unavailable("cannot read " + key + " (retried for " + readRetry.bound().toSeconds()
+                    + " s): " + e.getMessage(), e);
         }
+    }
+
+    /** The bucket could not be reached (worth retrying), as opposed to a store that refuses or an interrupt. */
+    private static boolean outage(RuntimeException e) {
+        return e instanceof VolumeException.Unavailable && e.getCause() instanceof StoreException.Unavailable;
     }
 
     /** Cache hits and misses so far (for metrics). */

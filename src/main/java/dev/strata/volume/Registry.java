@@ -22,6 +22,8 @@ public final class Registry {
 
     private final Bucket bucket;
     private final Clock clock;
+    private final VolumeRecords volumes;
+    private final Sources sources;
     private final Snapshots snapshots;
     private final Images images;
     private final Ownership ownership;
@@ -33,12 +35,20 @@ public final class Registry {
 
     /** With the ownership lease holders confirm their epoch within (DESIGN §5, docs/architecture.md). */
     public Registry(ObjectStore store, Clock clock, java.time.Duration lease) {
+        this(store, Timing.of(clock), lease);
+    }
+
+    /** With the engine's clock and sleeper (tests drive them) and the ownership lease. */
+    public Registry(ObjectStore store, Timing timing, java.time.Duration lease) {
         this.bucket = new Bucket(store);
-        this.clock = clock;
-        this.snapshots = new Snapshots(bucket, this, clock);
-        this.images = new Images(bucket, this, clock);
-        this.ownership = new Ownership(bucket, this, clock, lease);
-        this.groups = new GroupSnapshots(bucket, this, clock);
+        this.clock = timing.clock();
+        // each service gets what it needs, built in order: none holds a reference back to the registry
+        this.volumes = new VolumeRecords(bucket);
+        this.snapshots = new Snapshots(bucket, volumes, clock);
+        this.sources = new Sources(bucket, volumes, snapshots);
+        this.images = new Images(bucket, sources, clock);
+        this.ownership = new Ownership(bucket, volumes, timing, lease);
+        this.groups = new GroupSnapshots(bucket, volumes, snapshots, clock);
     }
 
     public ObjectStore store() {
@@ -142,15 +152,15 @@ public final class Registry {
 
     /** The volume's record. NotFound if there is none. */
     public VolumeRecord resolve(VolumeName name) {
-        return find(name).orElseThrow(() -> new VolumeException.NotFound("volume " + name + " does not exist"));
+        return volumes.resolve(name);
     }
 
     public Optional<VolumeRecord> find(VolumeName name) {
-        return bucket.readJson(Layout.volumeRecord(name), VolumeRecord.class).map(Bucket.Versioned::value);
+        return volumes.find(name);
     }
 
     Optional<Bucket.Versioned<VolumeRecord>> findVersioned(VolumeName name) {
-        return bucket.readJson(Layout.volumeRecord(name), VolumeRecord.class);
+        return volumes.findVersioned(name);
     }
 
     /**
@@ -211,33 +221,11 @@ public final class Registry {
 
     /** The physical source a FromRef names. A missing image/volume/snapshot → NotFound. */
     public ResolvedSource resolveSource(FromRef ref) {
-        return switch (ref) {
-            case FromRef.Blank b -> throw new VolumeException.InvalidArgument("a blank volume has no source");
-            case FromRef.Image i -> {
-                ImageRecord image = images.resolve(i.image());
-                yield new ResolvedSource(ref, image.poolId(), image.manifest(),
-                        bucket.readManifestHeader(Layout.inPool(image.poolId(), image.manifest())));
-            }
-            case FromRef.Snapshot s -> {
-                SnapshotRecord snap = snapshots.resolve(s.snapshot());
-                yield new ResolvedSource(ref, snap.poolId(), snap.manifest(),
-                        bucket.readManifestHeader(Layout.inPool(snap.poolId(), snap.manifest())));
-            }
-            case FromRef.Volume v -> {
-                VolumeRecord source = resolve(v.volume());
-                GenerationRef newest = newestGenerationRef(source);
-                yield new ResolvedSource(ref, source.poolId(), newest.key(),
-                        bucket.readManifestHeader(Layout.inPool(source.poolId(), newest.key())), source.sizeBytes());
-            }
-        };
+        return sources.resolveSource(ref);
     }
 
     ResolvedSource resolveCut(FromRef ref, String cutKey) {
-        if (!(ref instanceof FromRef.Volume v)) throw new IllegalArgumentException("a cut is only for volume sources");
-        VolumeRecord source = resolve(v.volume());
-        ManifestKeys.checkPoolRelative(cutKey);
-        return new ResolvedSource(ref, source.poolId(), cutKey, bucket.readManifestHeader(Layout.inPool(source.poolId(), cutKey)),
-                source.sizeBytes());
+        return sources.resolveCut(ref, cutKey);
     }
 
     /** A committed manifest generation of a volume. */
@@ -248,23 +236,12 @@ public final class Registry {
 
     /** The newest committed manifest generation of the volume, read in full. */
     public Generation newestGeneration(VolumeRecord v) {
-        GenerationRef ref = newestGenerationRef(v);
-        return new Generation(ref.number(), ref.key(), bucket.readManifest(Layout.inPool(v.poolId(), ref.key())));
+        return volumes.newestGeneration(v);
     }
 
     /** Which generation of the volume is the newest: one small LIST. */
     public GenerationRef newestGenerationRef(VolumeRecord v) {
-        VolumeName name = v.volumeName();
-        ObjectKey prefix = Layout.inPoolPrefix(v.poolId(), Layout.generations(name, v.uid()));
-        String after = v.generation() > 1
-                ? Layout.inPool(v.poolId(), Layout.generation(name, v.uid(), v.generation() - 1)).value() : null;
-        ObjectInfo last = bucket.lastNumbered(prefix, after)
-                .or(() -> bucket.lastNumbered(prefix, null))
-                .orElseThrow(() -> new VolumeException.Corrupt("volume " + name + " has no manifest", null));
-        String poolRelative = last.key().substring(("pools/" + v.pool() + "/").length());
-        ManifestKeys.checkPoolRelative(poolRelative);
-        long number = Long.parseLong(poolRelative.substring(poolRelative.lastIndexOf('/') + 1));
-        return new GenerationRef(number, poolRelative);
+        return volumes.newestGenerationRef(v);
     }
 
     /**
@@ -288,7 +265,7 @@ public final class Registry {
     /** Records that a node plugin runs on {@code node} (its agent at {@code agent}); idempotent. */
     public NodeRecord registerNode(NodeId node, String agent, long maxVolumes) {
         NodeRecord record = new NodeRecord(NodeRecord.FORMAT, node.value(), agent, maxVolumes, clock.instant().toString());
-        bucket.call(() -> bucket.store().put(Layout.node(node), Json.write(record)));
+        bucket.put(Layout.node(node), Json.write(record));
         return record;
     }
 

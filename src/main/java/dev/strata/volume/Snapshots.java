@@ -16,12 +16,12 @@ public final class Snapshots {
     private static final int MAX_ALLOCATION_ATTEMPTS = 64;
 
     private final Bucket bucket;
-    private final Registry registry;
+    private final VolumeRecords volumes;
     private final Clock clock;
 
-    Snapshots(Bucket bucket, Registry registry, Clock clock) {
+    Snapshots(Bucket bucket, VolumeRecords volumes, Clock clock) {
         this.bucket = bucket;
-        this.registry = registry;
+        this.volumes = volumes;
         this.clock = clock;
     }
 
@@ -49,7 +49,7 @@ public final class Snapshots {
             Optional<SnapshotNameRecord> named = findName(csiName);
             if (named.isPresent()) return complete(checkSameVolume(named.get(), volume), csiName, cutKey);
         }
-        VolumeRecord record = registry.resolve(volume);
+        VolumeRecord record = volumes.resolve(volume);
         long seq = allocate(volume, Math.max(1, record.nextSnapshotSeq()));
         SnapshotId id = new SnapshotId(volume, seq);
         if (csiName != null) {
@@ -74,8 +74,8 @@ public final class Snapshots {
     private SnapshotRecord complete(SnapshotId id, String csiName, String cutKey) {
         Optional<SnapshotRecord> done = find(id);
         if (done.isPresent()) return done.get();
-        VolumeRecord record = registry.resolve(id.volume());
-        String sourceKey = cutKey != null ? ManifestKeys.checkPoolRelative(cutKey) : registry.newestGenerationRef(record).key();
+        VolumeRecord record = volumes.resolve(id.volume());
+        String sourceKey = cutKey != null ? ManifestKeys.checkPoolRelative(cutKey) : volumes.newestGenerationRef(record).key();
         ManifestHeader source = bucket.readManifestHeader(Layout.inPool(record.poolId(), sourceKey));
         String manifestKey = Layout.snapshotManifest(id.volume(), id.seq());
         Manifest snapshot = Manifest.over(source, sourceKey, Math.max(record.sizeBytes(), source.sizeBytes()), 0);
@@ -90,7 +90,7 @@ public final class Snapshots {
     }
 
     private void bumpHint(SnapshotId id) {
-        registry.findVersioned(id.volume()).ifPresent(v -> {
+        volumes.findVersioned(id.volume()).ifPresent(v -> {
             if (v.value().nextSnapshotSeq() <= id.seq())
                 bucket.replaceJson(Layout.volumeRecord(id.volume()), v.value().withHints(id.seq() + 1, 0), v.etag());
         });
@@ -136,7 +136,7 @@ public final class Snapshots {
     public void delete(SnapshotId id) {
         Optional<SnapshotRecord> record = find(id);
         if (record.isEmpty()) return;
-        registry.groups().groupOf(record.get()).ifPresent(g -> {
+        GroupSnapshots.groupOf(bucket, record.get()).ifPresent(g -> {
             throw new VolumeException.InvalidArgument("snapshot " + id + " belongs to volume group snapshot " + g.id()
                     + "; delete the group snapshot instead");
         });

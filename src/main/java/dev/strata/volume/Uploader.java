@@ -1,7 +1,5 @@
 package dev.strata.volume;
 
-import dev.strata.store.StoreException;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,42 +9,75 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves an attached volume's dirty blocks to the bucket: on a dirty-bytes threshold and on
- * age (the RPO), cuts the dirty set, packs each chunk's blocks, uploads the packs in
- * parallel, then commits the next manifest generation by conditional create under the
- * volume's epoch. A failed cycle changes nothing locally: the blocks stay dirty and the
- * next cycle, after a backoff, tries again. A newer epoch fences the volume.
+ * The committer: moves an attached volume's dirty blocks to the bucket. On a dirty-bytes
+ * threshold and on age (the RPO) it asks the local cache for a {@link Freeze} (the dirty set
+ * at a point in time), packs each chunk's frozen blocks, uploads the packs in parallel, then
+ * commits the next manifest generation by conditional create under the volume's epoch and
+ * publishes it as an immutable {@link Commit}. It sees the cache only as a {@link CutSource}.
+ * A failed cycle changes nothing locally: the blocks stay dirty and the next cycle, after a
+ * backoff, tries again. A newer epoch fences the volume.
  */
 final class Uploader {
     private static final Logger log = LoggerFactory.getLogger(Uploader.class);
     private static final long TICK_MILLIS = 200;
 
-    private final AttachedVolume v;
-    private final AtomicLong dirtyCount = new AtomicLong();
-    private volatile long firstDirtyMillis;
+    /** How the committer learns and reports that the volume is fenced (the facade owns it). */
+    interface Fence {
+        /** Throws Fenced when the volume is fenced. */
+        void check();
+
+        boolean isFenced();
+
+        /** Latches the volume fenced for {@code reason}. */
+        void fence(String reason);
+    }
+
+    private final VolumeName name;
+    private final long epoch;
+    private final PoolId pool;
+    private final int blocksPerChunk;
+    private final Registry registry;
+    private final PackCache packs;
+    private final CutSource cache;
+    private final Supplier<EngineOptions> options;
+    private final LongSupplier sizeBytes;
+    private final Timing timing;
+    private final Fence fence;
+    /** The newest commit: replaced whole, read by the facade for reads through the chain. */
+    private volatile Commit commit;
     private volatile String lastError;
-    /** How long the last cut held writes off (the freeze), for metrics and benchmarks. */
-    volatile long lastFreezeNanos;
     private volatile long retryAtMillis;
-    private long backoffMillis = 100;
+    /** The wait after a failed cycle before the next background one ({@link Timing#upload()}). */
+    private final Retry.Backoff backoff;
     private ScheduledExecutorService ticker;
     private ExecutorService puts;
 
-    Uploader(AttachedVolume v) {
-        this.v = v;
-        long dirty = v.states.dirty(v.committedSeq, Long.MAX_VALUE).size();
-        dirtyCount.set(dirty);
-        if (dirty > 0) firstDirtyMillis = v.clock.millis();
+    Uploader(VolumeName name, long epoch, PoolId pool, int blocksPerChunk, Registry registry, PackCache packs, CutSource cache,
+             Supplier<EngineOptions> options, LongSupplier sizeBytes, Timing timing, Fence fence, Commit attached) {
+        this.name = name;
+        this.epoch = epoch;
+        this.pool = pool;
+        this.blocksPerChunk = blocksPerChunk;
+        this.registry = registry;
+        this.packs = packs;
+        this.cache = cache;
+        this.options = options;
+        this.sizeBytes = sizeBytes;
+        this.timing = timing;
+        this.fence = fence;
+        this.commit = attached;
+        this.backoff = timing.upload().backoff();
     }
 
     void start() {
-        puts = Executors.newFixedThreadPool(v.options.uploadThreads(), r -> daemon(r, "strata-upload-" + v.name));
-        ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "strata-uploader-" + v.name));
+        puts = Executors.newFixedThreadPool(options.get().uploadThreads(), r -> daemon(r, "strata-upload-" + name));
+        ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "strata-uploader-" + name));
         ticker.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -56,33 +87,37 @@ final class Uploader {
         return t;
     }
 
-    void dirtied(boolean newly) {
-        if (newly && dirtyCount.getAndIncrement() == 0) firstDirtyMillis = v.clock.millis();
+    /** The newest commit (generation and chain). */
+    Commit commit() {
+        return commit;
     }
 
-    private void tick() {
-        Metrics.volume(v.name.value(), lagMillis(), v.fencedReason != null, dirtyCount.get());
-        if (v.fencedReason != null) return;
-        if (v.clock.millis() < pausedUntilMillis) return; // a group snapshot is cutting this volume
-        boolean shortOfSpace = v.space.isShort();
-        if (shortOfSpace) v.evict();
-        if (v.clock.millis() < retryAtMillis) return;
-        long dirty = dirtyCount.get();
-        boolean full = dirty * v.blockSize >= v.options.dirtyBytes() || shortOfSpace && dirty > 0;
-        boolean old = dirty > 0 && v.clock.millis() - firstDirtyMillis >= v.options.rpo().toMillis();
+    /** One look at the thresholds: cycles when enough is dirty, the oldest write is past the RPO, or the disk is short. */
+    synchronized void tick() {
+        Metrics.volume(name.value(), lagMillis(), fence.isFenced(), cache.dirtyCount());
+        if (fence.isFenced()) return;
+        long now = timing.clock().millis();
+        if (now < pausedUntilMillis) return; // a group snapshot is cutting this volume
+        boolean shortOfSpace = cache.shortOfSpace();
+        if (shortOfSpace) cache.evict();
+        if (now < retryAtMillis) return;
+        long dirty = cache.dirtyCount();
+        EngineOptions o = options.get();
+        boolean full = dirty * cache.blockSize() >= o.dirtyBytes() || shortOfSpace && dirty > 0;
+        boolean old = dirty > 0 && now - cache.oldestDirtyMillis() >= o.rpo().toMillis();
         if (!full && !old) return;
         try {
-            cycle(false);
+            cycle();
         } catch (RuntimeException e) {
             // recorded in lastError / fenced; the next tick retries after the backoff
         } finally {
             // even when only the checkpoint after the commit failed (it needs disk space too)
-            if (shortOfSpace) v.evict();
+            if (shortOfSpace) cache.evict();
         }
     }
 
     long lagMillis() {
-        return dirtyCount.get() == 0 ? 0 : v.clock.millis() - firstDirtyMillis;
+        return cache.dirtyCount() == 0 ? 0 : timing.clock().millis() - cache.oldestDirtyMillis();
     }
 
     String lastError() {
@@ -90,21 +125,18 @@ final class Uploader {
     }
 
     void drain() {
-        drain(10 * 60_000);
+        drain(timing.drain());
     }
 
-    /** Uploads and commits until nothing is dirty; gives up (Unavailable) after the bucket refused for {@code boundMillis}. */
-    void drain(long boundMillis) {
-        long deadline = v.clock.millis() + boundMillis;
-        while (true) {
-            v.checkFenced();
-            try {
-                cycle(false);
-                if (v.dirtyBlocks() == 0) return;
-            } catch (VolumeException.Unavailable e) {
-                if (v.clock.millis() > deadline) throw e;
-                sleep(Math.min(backoffMillis, 5_000));
-            }
+    /** Uploads and commits until nothing is dirty; gives up (Unavailable) once the bucket refused for the policy's bound. */
+    void drain(Retry retry) {
+        boolean done = false;
+        while (!done) {
+            done = retry.call(() -> {
+                fence.check();
+                cycle();
+                return cache.dirtyBlocks() == 0;
+            }, e -> e instanceof VolumeException.Unavailable, () -> { });
         }
     }
 
@@ -113,7 +145,7 @@ final class Uploader {
 
     /** Keeps background cycles from starting for up to {@code max}, and waits for one in progress. */
     void pauseFor(java.time.Duration max) {
-        pausedUntilMillis = v.clock.millis() + max.toMillis();
+        pausedUntilMillis = timing.clock().millis() + max.toMillis();
         synchronized (this) {
             // a cycle in progress has finished once we hold its monitor
         }
@@ -124,65 +156,53 @@ final class Uploader {
     }
 
     /** One cut → upload → commit. Returns the generation that holds everything up to the cut. */
-    synchronized Registry.GenerationRef cycle(boolean always) {
+    synchronized Registry.GenerationRef cycle() {
         return cycle(() -> { });
     }
 
     /**
-     * As {@link #cycle(boolean)}; {@code frozen} runs once the point in time is fixed (the dirty
+     * As {@link #cycle()}; {@code frozen} runs once the point in time is fixed (the dirty
      * set frozen, or nothing to upload) and before the upload — a group cut lets writes go there.
      */
     synchronized Registry.GenerationRef cycle(Runnable frozen) {
-        v.checkFenced();
-        Freeze freeze;
-        long freezeStart = System.nanoTime();
-        v.cutLock.writeLock().lock();
-        try {
-            long cut = v.seq.get();
-            List<Long> blocks = v.states.dirty(v.committedSeq, cut);
-            if (blocks.isEmpty()) {
-                frozen.run();
-                return v.committed;
-            }
-            freeze = new Freeze(cut, blocks);
-            v.freeze = freeze;
-        } finally {
-            v.cutLock.writeLock().unlock();
-            lastFreezeNanos = System.nanoTime() - freezeStart;
-        }
+        fence.check();
+        Freeze freeze = cache.freeze();
         frozen.run();
+        if (freeze == null) return commit.generation();
         try {
             Map<Integer, List<PackId>> added = uploadPacks(freeze);
-            Registry.GenerationRef ref = commit(added);
-            afterCommit(freeze, ref);
+            Commit next = commit(added);
+            commit = next;
+            cache.committed(freeze, next.generation().number());
+            log.atDebug().setMessage("committed").addKeyValue("volume", name.value())
+                    .addKeyValue("generation", next.generation().number()).addKeyValue("blocks", freeze.blocks().size()).log();
             lastError = null;
-            backoffMillis = 100;
-            return ref;
+            backoff.reset();
+            return next.generation();
         } catch (VolumeException.Fenced e) {
-            v.fence(e.getMessage());
+            fence.fence(e.getMessage());
             throw e;
         } catch (VolumeException.Unavailable e) {
             lastError = e.getMessage();
-            Metrics.uploadFailed(v.name.value());
-            retryAtMillis = v.clock.millis() + backoffMillis;
-            backoffMillis = Math.min(backoffMillis * 2, 30_000);
-            log.atWarn().setMessage("upload failed; will retry").addKeyValue("volume", v.name.value())
+            Metrics.uploadFailed(name.value());
+            retryAtMillis = timing.clock().millis() + backoff.next().toMillis();
+            log.atWarn().setMessage("upload failed; will retry").addKeyValue("volume", name.value())
                     .addKeyValue("error", e.getMessage()).log();
             throw e;
         } finally {
-            v.freeze = null;
+            cache.thaw(freeze);
         }
     }
 
     private Map<Integer, List<PackId>> uploadPacks(Freeze freeze) {
         Map<Integer, List<Long>> byChunk = new TreeMap<>();
-        for (long b : freeze.blocks) byChunk.computeIfAbsent((int) (b / v.blocksPerChunk), k -> new ArrayList<>()).add(b);
+        for (long b : freeze.blocks()) byChunk.computeIfAbsent((int) (b / blocksPerChunk), k -> new ArrayList<>()).add(b);
         Map<Integer, List<PackId>> added = new TreeMap<>();
         List<Future<?>> pending = new ArrayList<>();
         for (var e : byChunk.entrySet()) {
             List<Long> blocks = e.getValue();
-            for (int from = 0; from < blocks.size(); from += v.options.blocksPerPack()) {
-                List<Long> group = blocks.subList(from, Math.min(blocks.size(), from + v.options.blocksPerPack()));
+            for (int from = 0; from < blocks.size(); from += options.get().blocksPerPack()) {
+                List<Long> group = blocks.subList(from, Math.min(blocks.size(), from + options.get().blocksPerPack()));
                 int chunk = e.getKey();
                 List<PackId> ids = added.computeIfAbsent(chunk, k -> new ArrayList<>());
                 int slot = ids.size();
@@ -191,14 +211,14 @@ final class Uploader {
                     List<Integer> indexes = new ArrayList<>(group.size());
                     List<byte[]> contents = new ArrayList<>(group.size());
                     for (long b : group) {
-                        indexes.add((int) (b % v.blocksPerChunk));
-                        contents.add(v.frozenContent(b, freeze));
+                        indexes.add((int) (b % blocksPerChunk));
+                        contents.add(cache.frozenContent(freeze, b));
                     }
-                    PackFormat.Encoded pack = PackFormat.encode(chunk, v.blockSize, indexes, contents);
+                    PackFormat.Encoded pack = PackFormat.encode(chunk, cache.blockSize(), indexes, contents);
                     put(chunk, pack);
                     // this node knows the pack's index already: later reads and read-modify-writes
                     // in this chunk must not need the bucket for it (they failed during outages)
-                    v.packs.remember(pack.id(), pack.index());
+                    packs.remember(pack.id(), pack.index());
                     synchronized (ids) {
                         ids.set(slot, pack.id());
                     }
@@ -220,101 +240,37 @@ final class Uploader {
     }
 
     private void put(int chunk, PackFormat.Encoded pack) {
-        try {
-            v.registry.store().put(Layout.pack(v.pool, chunk, pack.id()), pack.bytes());
-            Metrics.uploadedBytes(pack.bytes().length);
-        } catch (StoreException e) {
-            throw new VolumeException.Unavailable("cannot upload pack " + pack.id() + ": " + e.getMessage(), e);
-        }
+        registry.bucket().put(Layout.pack(pool, chunk, pack.id()), pack.bytes());
+        Metrics.uploadedBytes(pack.bytes().length);
     }
 
-    private Registry.GenerationRef commit(Map<Integer, List<PackId>> added) {
-        if (v.registry.ownership().superseded(v.name, v.epoch))
-            throw new VolumeException.Fenced("epoch " + v.epoch + " was superseded (the volume was published elsewhere)");
-        Manifest top = v.chain.getFirst();
+    /** Commits the next generation: the newest manifest plus the uploaded packs, under this epoch. */
+    private Commit commit(Map<Integer, List<PackId>> added) {
+        if (registry.ownership().superseded(name, epoch))
+            throw new VolumeException.Fenced("epoch " + epoch + " was superseded (the volume was published elsewhere)");
+        Commit now = commit;
+        Manifest top = now.chain().getFirst();
         TreeMap<Integer, List<PackId>> chunks = new TreeMap<>(top.chunks());
         added.forEach((chunk, ids) -> {
             List<PackId> merged = new ArrayList<>(chunks.getOrDefault(chunk, List.of()));
             merged.addAll(ids);
             chunks.put(chunk, merged);
         });
-        long gen = v.committed.number() + 1;
-        Manifest next = new Manifest(top.blockSize(), top.chunkSize(), v.sizeBytes, gen, v.epoch, top.base(), chunks);
-        VolumeRecord record = v.registry.resolve(v.name);
-        String key = Layout.generation(v.name, record.uid(), gen);
-        if (!v.registry.bucket().create(Layout.inPool(v.pool, key), ManifestCodec.encode(next)))
+        long gen = now.generation().number() + 1;
+        Manifest next = new Manifest(top.blockSize(), top.chunkSize(), sizeBytes.getAsLong(), gen, epoch, top.base(), chunks);
+        VolumeRecord record = registry.resolve(name);
+        String key = Layout.generation(name, record.uid(), gen);
+        if (!registry.bucket().create(Layout.inPool(pool, key), ManifestCodec.encode(next)))
             throw new VolumeException.Fenced("generation " + gen + " was committed by another writer");
-        return new Registry.GenerationRef(gen, key);
-    }
-
-    private void afterCommit(Freeze freeze, Registry.GenerationRef ref) {
-        Manifest top = v.registry.bucket().readManifest(Layout.inPool(v.pool, ref.key()));
-        List<Manifest> chain = new ArrayList<>(v.chain);
-        chain.set(0, top);
-        // Lock order: writers hold cutLock (read) and then take the log's monitor to append, so
-        // the cut lock must never be awaited while holding the log's monitor (that deadlocked a
-        // ublk queue thread against this one). The checkpoint is derived from the block states
-        // under the log's monitor alone: a write landing between the two steps is in the states
-        // (and at worst logged twice), so nothing is lost.
-        v.cutLock.writeLock().lock();
-        try {
-            v.committedSeq = freeze.cut;
-            v.committed = ref;
-            v.chain = List.copyOf(chain);
-            long dirty = v.states.dirty(freeze.cut, Long.MAX_VALUE).size();
-            dirtyCount.set(dirty);
-            firstDirtyMillis = dirty > 0 ? v.clock.millis() : 0;
-        } finally {
-            v.cutLock.writeLock().unlock();
-        }
-        synchronized (v.log_) {
-            try {
-                checkpoint(freeze.cut, ref.number());
-            } catch (VolumeException.Unavailable e) {
-                // the rewrite needs room a full disk may not have; one more record usually fits
-                try {
-                    v.log_.append(MetaLog.COMMIT, freeze.cut, ref.number());
-                    v.log_.sync();
-                    v.durableCommittedSeq = freeze.cut;
-                } catch (IOException again) {
-                    // the log still records the previous commit: those blocks stay unevictable
-                }
-                throw e;
-            }
-            v.durableCommittedSeq = freeze.cut;
-        }
-        log.atDebug().setMessage("committed").addKeyValue("volume", v.name.value())
-                .addKeyValue("generation", ref.number()).addKeyValue("blocks", freeze.blocks.size()).log();
-    }
-
-    /** Rewrites the log as header + commit + what is still dirty. Caller holds the log's monitor. */
-    private void checkpoint(long cut, long gen) {
-        List<MetaLog.Entry> entries = new ArrayList<>();
-        entries.add(new MetaLog.Entry(MetaLog.HEADER, v.epoch, gen));
-        entries.add(new MetaLog.Entry(MetaLog.COMMIT, cut, gen));
-        for (long b : v.states.dirty(cut, Long.MAX_VALUE)) {
-            long s = v.states.get(b);
-            entries.add(new MetaLog.Entry(s < 0 ? MetaLog.ZERO : MetaLog.WRITE, b, Math.abs(s)));
-        }
-        try {
-            v.log_.rewrite(entries);
-        } catch (IOException e) {
-            throw new VolumeException.Unavailable("cannot checkpoint the local cache of " + v.name + ": " + e.getMessage(), e);
-        }
+        Manifest written = registry.bucket().readManifest(Layout.inPool(pool, key));
+        List<Manifest> chain = new ArrayList<>(now.chain());
+        chain.set(0, written);
+        return new Commit(new Registry.GenerationRef(gen, key), chain);
     }
 
     void stop() {
-        Metrics.forget(v.name.value());
+        Metrics.forget(name.value());
         if (ticker != null) ticker.shutdownNow();
         if (puts != null) puts.shutdownNow();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new VolumeException.Unavailable("interrupted", e);
-        }
     }
 }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
-import dev.strata.volume.VolumeParameters;
+import dev.strata.csi.StorageClassParameters;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -100,12 +100,12 @@ class HelmChartTest {
         for (StorageClass sc : of(parse(render(Map.of())), StorageClass.class)) {
             assertEquals(dev.strata.csi.IdentityService.DRIVER_NAME, sc.getProvisioner());
             assertTrue(sc.getAllowVolumeExpansion());
-            VolumeParameters.parse(sc.getParameters()); // throws on an unknown key or a bad value
+            StorageClassParameters.parse(sc.getParameters()); // throws on an unknown key or a bad value
         }
         List<StorageClass> two = of(parse(render(Map.of("storageClasses[0].name", "fast", "storageClasses[0].parameters.durability", "sync",
                 "storageClasses[0].parameters.from", "image:ubuntu-24.04", "storageClasses[0].default", true))), StorageClass.class);
         assertEquals("true", two.getFirst().getMetadata().getAnnotations().get("storageclass.kubernetes.io/is-default-class"));
-        assertEquals("image:ubuntu-24.04", VolumeParameters.parse(two.getFirst().getParameters()).from());
+        assertEquals("image:ubuntu-24.04", StorageClassParameters.parse(two.getFirst().getParameters()).from());
     }
 
     @Test

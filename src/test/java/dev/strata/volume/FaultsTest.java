@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.store.S3Config;
 import dev.strata.store.S3ObjectStore;
+import dev.strata.testing.DrivenClock;
 import dev.strata.testing.FaultyProxy;
 import dev.strata.testing.S3Server;
 import java.nio.ByteBuffer;
@@ -196,11 +197,11 @@ class FaultsTest {
              FaultyProxy proxy = new FaultyProxy(PROXY.getUri());
              S3ObjectStore viaProxy = viaProxy(direct, proxy)) {
             Registry registry = new Registry(viaProxy, Clock.systemUTC());
+            DrivenClock clock = new DrivenClock(); // a full-disk wait passes at once while the bucket refuses
             registry.create(new CreateSpec(new VolumeName("d"), "d", 128 << 20, 0, FromRef.BLANK, Map.of()));
             long epoch = registry.ownership().grant(new VolumeName("d"), new NodeId("n"), false, null).owner().epoch();
             try (AttachedVolume v = AttachedVolume.attach(registry, new PackCache(viaProxy, 1 << 20, Duration.ofSeconds(1)),
-                    new VolumeName("d"), epoch, tmp.resolve("small/cache"), MANUAL, Clock.systemUTC())) {
-                v.space.waitMillis = 1_000;
+                    new VolumeName("d"), epoch, tmp.resolve("small/cache"), MANUAL, clock.timing())) {
                 proxy.mode(FaultyProxy.Mode.ERROR_503);
                 VolumeException.Unavailable full = null;
                 for (int i = 0; i < 16 && full == null; i++) { // 64 MiB into a 32 MiB disk
@@ -218,7 +219,7 @@ class FaultsTest {
                 for (int j = 0; j < acknowledged; j++)
                     assertArrayEquals(big(j, chunk), readAt(v, (long) j * chunk, chunk), "acknowledged chunk " + j);
                 proxy.mode(FaultyProxy.Mode.PASS);
-                v.space.waitMillis = 60_000;
+                clock.realWaits(true); // now the uploader makes room in real time
                 for (int i = acknowledged; i < 16; i++) {
                     v.write((long) i * chunk, ByteBuffer.wrap(big(i, chunk)));
                     v.flush();

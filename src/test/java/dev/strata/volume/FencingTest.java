@@ -75,11 +75,11 @@ class FencingTest {
             try (AttachedVolume a = attach(node, store, "node-a", tmp.resolve("a"))) {
                 a.write(0, ByteBuffer.wrap(record(1)));
                 a.flush();
-                long generation = a.committed.number();
+                long generation = a.committed().number();
                 controller.ownership().revoke(VOL, new NodeId("node-a")); // a controller that did not ask the holder
                 RuntimeException refused = writeUntilRefused(a, LEASE.multipliedBy(4));
                 assertTrue(refused instanceof VolumeException.Fenced, refused.toString());
-                assertEquals(generation, a.committed.number(), "the fence came from the lease, not from a commit");
+                assertEquals(generation, a.committed().number(), "the fence came from the lease, not from a commit");
                 assertTrue(a.health().fenced() != null);
             }
         }

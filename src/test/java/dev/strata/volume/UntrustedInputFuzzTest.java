@@ -174,9 +174,9 @@ class UntrustedInputFuzzTest {
     @Property(tries = 2000)
     void storageClassParametersAreInvalidOrValid(@ForAll @Size(max = 6) Map<@StringLength(max = 20) String, @StringLength(max = 40) String> raw,
                                                  @ForAll("parameterKeys") String key, @ForAll @StringLength(max = 600) String value) {
-        onlyDocumented(VolumeException.InvalidArgument.class, raw, () -> VolumeParameters.parse(raw));
+        onlyDocumented(VolumeException.InvalidArgument.class, raw, () -> dev.strata.csi.StorageClassParameters.parse(raw));
         Map<String, String> one = Map.of(key, value);
-        onlyDocumented(VolumeException.InvalidArgument.class, one, () -> VolumeParameters.parse(one));
+        onlyDocumented(VolumeException.InvalidArgument.class, one, () -> dev.strata.csi.StorageClassParameters.parse(one));
     }
 
     @Provide

@@ -1,10 +1,11 @@
-package dev.strata.volume;
+package dev.strata.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.volume.VolumeException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,9 +63,9 @@ class MkfsOptionsTest {
     @CsvSource({"-Fd src", "-dh5", "-l x"})
     void aStorageClassWithABypassIsRefusedWhenParsed(String options) {
         assertThrows(VolumeException.InvalidArgument.class,
-                () -> VolumeParameters.parse(Map.of("mkfsOptions", options)));
+                () -> dev.strata.csi.StorageClassParameters.parse(Map.of("mkfsOptions", options)));
         assertThrows(VolumeException.InvalidArgument.class,
-                () -> VolumeParameters.parse(Map.of("fsType", "xfs", "mkfsOptions", "-O ^has_journal")));
+                () -> dev.strata.csi.StorageClassParameters.parse(Map.of("fsType", "xfs", "mkfsOptions", "-O ^has_journal")));
     }
 
     @Property(tries = 3000)

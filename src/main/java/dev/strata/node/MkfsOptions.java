@@ -1,5 +1,7 @@
-package dev.strata.volume;
+package dev.strata.node;
 
+import dev.strata.volume.Names;
+import dev.strata.volume.VolumeException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -137,4 +139,5 @@ public final class MkfsOptions {
             return bad.isEmpty() ? null : "sub-options from " + new java.util.TreeSet<>(keys.keySet()) + "; not " + String.join(", ", bad);
         };
     }
+
 }
