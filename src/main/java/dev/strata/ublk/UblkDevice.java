@@ -4,7 +4,9 @@ import dev.strata.uring.Errno;
 import dev.strata.uring.ErrnoException;
 import dev.strata.uring.Syscalls;
 import dev.strata.uring.WorkerPool;
+import dev.strata.volume.AsyncBlockTarget;
 import dev.strata.volume.BlockTarget;
+import dev.strata.volume.ThreadedBlockTarget;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One ublk device serving a {@link BlockTarget}: add → open /dev/ublkcN → queues FETCH on the
- * worker pool → SET_PARAMS → START_DEV. {@link #remove()} stops it while its queues still
+ * worker pool → SET_PARAMS → START_DEV. The target's calls run on the device's own threads
+ * ({@link ThreadedBlockTarget}, one per tag at most), never on a ring thread. {@link #remove()} stops it while its queues still
  * serve, drains them, closes the char device, then DEL_DEV. {@link #abandon()} (process
  * exit) leaves it QUIESCED for a new server to recover: never STOP_DEV with I/O in flight.
  */
@@ -28,6 +31,7 @@ public final class UblkDevice {
     private final Arena arena;
     private final Syscalls sys;
     private final List<WorkerPool.Assignment> queues = new ArrayList<>();
+    private AsyncBlockTarget target;
 
     private UblkDevice(UblkControl control, WorkerPool pool, int devId, int cdevFd, Arena arena, Syscalls sys) {
         this.control = control;
@@ -77,9 +81,10 @@ public final class UblkDevice {
         return dev;
     }
 
-    private void serve(BlockTarget target, int nrQueues, int depth) {
-        // each queue on the least loaded worker: devices spread over the pool instead of all
-        // landing on worker 0, so one slow volume does not hold up the others' queues
+    private void serve(BlockTarget sync, int nrQueues, int depth) {
+        // a thread per request that can be in flight: one that waits (bucket, full disk) holds up only itself
+        this.target = new ThreadedBlockTarget(sync, nrQueues * depth, "ublk-" + devId + "-io");
+        // each queue on the least loaded worker: devices spread over the pool instead of all on worker 0
         for (int q = 0; q < nrQueues; q++)
             queues.add(pool.assign(new UblkQueue(cdevFd, q, depth, MAX_IO_BYTES, target)));
     }
@@ -131,6 +136,7 @@ public final class UblkDevice {
     public void remove() {
         control.stopDev(devId);
         for (WorkerPool.Assignment a : queues) pool.remove(a);
+        target.close();
         sys.close(cdevFd);
         arena.close();
         control.delDev(devId);
@@ -140,7 +146,13 @@ public final class UblkDevice {
     /** As at process exit: drop the queues and the char device, leaving the device QUIESCED for recovery. */
     public void abandon() {
         for (WorkerPool.Assignment a : queues) pool.remove(a);
+        target.close();
         sys.close(cdevFd);
         arena.close();
+    }
+
+    /** True once every queue is stopped and has freed its buffers (no request of it still at the target). */
+    boolean released() {
+        return queues.stream().allMatch(a -> ((UblkQueue) a.task()).released());
     }
 }

@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,6 +14,8 @@ import org.slf4j.LoggerFactory;
  * One platform thread with its own ring (created on it) and an eventfd watched by one
  * multishot POLL_ADD. Posting = enqueue, then write the eventfd; the worker drains its inbox,
  * reaps every completion, then blocks in io_uring_enter with min_complete = 1. Nothing spins.
+ * A task's {@link Wakeup} goes through a second, lock-free queue: the first wake of a batch
+ * enqueues it and, unless the worker is already signalled, writes the eventfd.
  */
 final class Worker implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -31,6 +34,9 @@ final class Worker implements Runnable {
     private final ConcurrentLinkedQueue<Message> inbox = new ConcurrentLinkedQueue<>();
     private final CountDownLatch ready = new CountDownLatch(1);
     private final RingTask[] tasks = new RingTask[MAX_TASKS + 1];
+    private final boolean[] draining = new boolean[MAX_TASKS + 1];
+    private final ConcurrentLinkedQueue<Wakeup> wakes = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean signalled = new AtomicBoolean();
     private volatile int eventFd = -1;
     private volatile RuntimeException failed;
     private volatile long threadId;
@@ -73,6 +79,15 @@ final class Worker implements Runnable {
         postSys.write(eventFd, one, 8);
     }
 
+    /** A task's wake-up (any thread): queued, then one eventfd write unless one is pending. */
+    void wake(Wakeup w) {
+        wakes.add(w);
+        if (signalled.get() || !signalled.compareAndSet(false, true)) return;
+        synchronized (this) {
+            if (eventFd >= 0) postSys.write(eventFd, one, 8);
+        }
+    }
+
     @Override
     public void run() {
         threadId = Thread.currentThread().threadId();
@@ -94,7 +109,7 @@ final class Worker implements Runnable {
         } catch (RuntimeException e) {
             log.atError().setMessage("worker failed").addKeyValue("worker", index).setCause(e).log();
         } finally {
-            for (int i = 1; i <= MAX_TASKS; i++) if (tasks[i] != null) stopQuietly(ring, tasks[i]);
+            for (int i = 1; i <= MAX_TASKS; i++) if (tasks[i] != null && !draining[i]) stopQuietly(ring, tasks[i]);
             int fd = eventFd;
             synchronized (this) {
                 eventFd = -1;
@@ -118,11 +133,16 @@ final class Worker implements Runnable {
                 if ((flags & IoUringCqe.IORING_CQE_F_MORE) == 0) rearm[0] = true;
                 return;
             }
-            RingTask t = tasks[(int) (token >>> 48)];
-            if (t != null) t.complete(ring, userData, res, flags);
+            int slot = (int) (token >>> 48);
+            RingTask t = tasks[slot];
+            if (t != null) {
+                t.complete(ring, userData, res, flags);
+                if (draining[slot]) freeIfDrained(slot);
+            }
         };
         while (true) {
             if (!drainInbox(ring)) return;
+            drainWakes(ring);
             if (rearm[0]) {
                 rearm[0] = false;
                 ring.pollAdd(eventFd, IoUringSqe.POLLIN, true, WATCH);
@@ -144,10 +164,11 @@ final class Worker implements Runnable {
                 case Add a -> add(ring, a);
                 case Remove r -> {
                     for (int i = 1; i <= MAX_TASKS; i++) {
-                        if (tasks[i] == r.task()) {
-                            tasks[i] = null;
+                        if (tasks[i] == r.task() && !draining[i]) {
                             hosted--;
+                            draining[i] = true;
                             stopQuietly(ring, r.task());
+                            freeIfDrained(i);
                         }
                     }
                     r.removed().complete(null);
@@ -160,6 +181,34 @@ final class Worker implements Runnable {
         return true;
     }
 
+    /** Runs the woken tasks; the signal clears first, so a wake after this look signals again. */
+    private void drainWakes(Ring ring) {
+        signalled.set(false);
+        for (Wakeup w; (w = wakes.poll()) != null; ) {
+            if (tasks[w.slot] != w.task) continue; // removed and drained: dropped
+            try {
+                w.run(ring);
+            } catch (RuntimeException e) {
+                log.atWarn().setMessage("task failed on wake-up").addKeyValue("worker", index).setCause(e).log();
+            }
+            if (draining[w.slot]) freeIfDrained(w.slot);
+        }
+    }
+
+    /** A stopped task's slot is reused only once nothing of it is in flight. */
+    private void freeIfDrained(int slot) {
+        boolean done;
+        try {
+            done = tasks[slot].drained();
+        } catch (RuntimeException e) {
+            done = true;
+        }
+        if (done) {
+            tasks[slot] = null;
+            draining[slot] = false;
+        }
+    }
+
     private void add(Ring ring, Add a) {
         for (int i = 1; i <= MAX_TASKS; i++) {
             if (tasks[i] == null) {
@@ -167,6 +216,7 @@ final class Worker implements Runnable {
                 hosted++;
                 long token = (long) i << 48;
                 try {
+                    a.task().attach(new Wakeup(this, a.task(), i));
                     a.task().start(ring, token);
                     a.started().complete(token);
                 } catch (RuntimeException e) {

@@ -134,6 +134,99 @@ class WorkerPoolTest {
         assertThrows(IllegalStateException.class, () -> pool.assign(new NopLoop()));
     }
 
+    /** Takes numbers other threads hand it through its Wakeup; keeps one NOP in flight after stop until told it may go. */
+    static final class HandBack implements RingTask {
+        final java.util.concurrent.ConcurrentLinkedQueue<Integer> inbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final java.util.Set<Long> wokenOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final AtomicInteger taken = new AtomicInteger(), completionsAfterStop = new AtomicInteger();
+        volatile Wakeup wakeup;
+        volatile boolean stopped, mayGo, sawMayGo;
+        long token;
+
+        @Override
+        public void attach(Wakeup w) {
+            wakeup = w;
+        }
+
+        @Override
+        public void start(Ring ring, long token) {
+            this.token = token;
+        }
+
+        @Override
+        public void complete(Ring ring, long userData, int res, int flags) {
+            if (stopped) completionsAfterStop.incrementAndGet();
+        }
+
+        @Override
+        public void woken(Ring ring) {
+            wokenOn.add(Thread.currentThread().threadId());
+            for (Integer i; (i = inbox.poll()) != null; ) taken.incrementAndGet();
+            if (mayGo) sawMayGo = true;
+            else if (stopped) ring.nop(token | 2);
+        }
+
+        @Override
+        public void stop(Ring ring) {
+            stopped = true;
+            ring.nop(token | 1);
+        }
+
+        @Override
+        public boolean drained() {
+            return mayGo;
+        }
+    }
+
+    static void await(java.util.function.BooleanSupplier done, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("not within 30 s: " + what);
+            Thread.sleep(2);
+        }
+    }
+
+    @Test
+    void workHandedBackFromOtherThreadsRunsOnTheWorkerAndNoneIsLost() throws Exception {
+        try (WorkerPool pool = new WorkerPool(1, RingOptions.worker(64), IDLE)) {
+            HandBack task = new HandBack();
+            pool.assign(task);
+            ExecutorService senders = Executors.newFixedThreadPool(4);
+            for (int s = 0; s < 4; s++) {
+                senders.submit(() -> {
+                    for (int i = 0; i < 5000; i++) {
+                        task.inbox.add(i);
+                        task.wakeup.wake();
+                    }
+                });
+            }
+            senders.shutdown();
+            await(() -> task.taken.get() == 20_000, "every hand-back taken (" + task.taken.get() + ")");
+            assertEquals(java.util.Set.copyOf(pool.threadIds()), task.wokenOn, "woken only on the worker's thread");
+        }
+    }
+
+    @Test
+    void aStoppedTaskKeepsItsCompletionsWakeUpsAndTokenUntilDrained() throws Exception {
+        try (WorkerPool pool = new WorkerPool(1, RingOptions.worker(64), IDLE)) {
+            HandBack task = new HandBack();
+            WorkerPool.Assignment a = pool.assign(task);
+            pool.remove(a);
+            await(() -> task.completionsAfterStop.get() == 1, "the NOP submitted in stop() reaches the stopped task");
+            NopLoop other = new NopLoop();
+            WorkerPool.Assignment b = pool.assign(other);
+            assertTrue(b.token() != a.token(), "a draining task's token is not reused");
+            task.inbox.add(1);
+            task.wakeup.wake();
+            await(() -> task.completionsAfterStop.get() == 2, "a draining task is still woken");
+            task.mayGo = true;
+            task.wakeup.wake();
+            await(() -> task.sawMayGo, "woken once more");
+            NopLoop third = new NopLoop();
+            assertEquals(a.token(), pool.assign(third).token(), "the slot is free once drained");
+        }
+    }
+
     @Test
     void aWorkerWithNoTasksStillShutsDown() {
         WorkerPool pool = new WorkerPool(2, RingOptions.worker(8), IDLE);
