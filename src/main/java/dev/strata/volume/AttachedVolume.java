@@ -31,6 +31,8 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     final PoolId pool;
     final Registry registry;
     final PackCache packs;
+    /** Reads of blocks that are not local: bounded GETs in flight, readahead on sequential access. */
+    final ReadAhead reads;
     /** Replaced whole by {@link #retune}; the uploader and FLUSH read it afresh each time. */
     volatile EngineOptions options;
     final Clock clock;
@@ -90,6 +92,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         this.blockSize = chain.getFirst().blockSize();
         this.blocksPerChunk = chain.getFirst().chunkSize() / blockSize;
         this.sizeBytes = opened.sizeBytes();
+        this.reads = new ReadAhead(packs, pool, blockSize, blocksPerChunk, packs.capacity(), name.value());
         for (int i = 0; i < STRIPES; i++) stripes[i] = new Object();
         this.uploader = new Uploader(this);
         this.lease = new HolderLease(name, epoch, registry.ownership(), opened.lease(), System::nanoTime, this::fence);
@@ -161,16 +164,19 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
             int within = (int) (offset % blockSize);
             int n = Math.min(dst.remaining(), blockSize - within);
             ByteBuffer part = dst.slice(dst.position(), n);
+            boolean local;
             synchronized (stripe(block)) {
                 long state = states.get(block);
+                local = state != BlockStates.ABSENT;
                 if (state < 0) zero(part);
-                else if (state != BlockStates.ABSENT) readFully(part, offset);
-                else {
-                    // not local: from the node's clean cache or the bucket, without filling the local file
-                    byte[] content = remote(block);
-                    if (content.length == 0) zero(part);
-                    else part.put(content, within, n);
-                }
+                else if (local) readFully(part, offset);
+            }
+            if (!local) {
+                // not local: from the node's clean cache or the bucket, without filling the local file and
+                // without the stripe (a write racing this read is concurrent with it: either content is right)
+                byte[] content = remote(block);
+                if (content.length == 0) zero(part);
+                else part.put(content, within, n);
             }
             dst.position(dst.position() + n);
             offset += n;
@@ -179,9 +185,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
 
     /** The block's committed content from the manifests ({@link PackCache#ZERO} for zeros). */
     private byte[] remote(long block) {
-        int chunk = (int) (block / blocksPerChunk);
-        PackCache.Location at = packs.locate(pool, chain, chunk, (int) (block % blocksPerChunk), blocksPerChunk);
-        return at == null ? PackCache.ZERO : packs.read(pool, at, blocksPerChunk);
+        return reads.read(chain, block);
     }
 
     /** Makes the block local (fetching it when absent); returns its state. Holds its stripe. */
