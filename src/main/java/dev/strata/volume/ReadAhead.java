@@ -13,10 +13,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>A miss off the sequence fetches its block alone (a random 4 KiB read costs one small
  * GET). Each block read right after the previous one grows the window — 4, 8, 16 … blocks,
- * up to {@link #MAX_WINDOW_BYTES} (and a quarter of the node's clean cache) — and once less
- * than half a window lies fetched ahead of the reader, a background planner claims the next
- * window's blocks and fetches them in ranged GETs of up to {@link #RUN_BYTES} of adjacent
- * blocks, in parallel: a sequential reader then finds its blocks cached or under way.
+ * up to {@link #MAX_WINDOW_BYTES} (and a quarter of the node's clean cache) — and whenever
+ * a full GET's worth of the window ahead of the reader is not yet claimed (half of a small
+ * window), a background planner claims it and fetches it in ranged GETs of up to
+ * {@link #RUN_BYTES} of adjacent blocks, in parallel: a sequential reader then finds its
+ * blocks cached or under way, with about window / run GETs in flight.
  * Waiting readers hold no lock; blocks under way are shared with every reader that misses
  * them (on this volume or a fork of the same image).
  *
@@ -89,11 +90,11 @@ final class ReadAhead {
         return (int) Math.min(maxWindow, 4L << Math.min(streak - 1, 20));
     }
 
-    /** Starts the planner when less than half a window is claimed ahead of {@code block}. */
+    /** Starts the planner once a full GET's worth (or half a small window) is missing from the window ahead of {@code block}. */
     private void plan(long block, int window) {
         synchronized (this) {
             if (planned < block + 1) planned = block + 1;
-            if (planned - block > window / 2) return;
+            if (planned - block > window - Math.min(window / 2, runBlocks)) return;
             target = Math.max(target, block + 1 + window);
         }
         if (planning.compareAndSet(false, true)) planners.newThread(this::planAhead).start();
