@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,7 +34,7 @@ final class Uploader {
     private volatile long retryAtMillis;
     private long backoffMillis = 100;
     private ScheduledExecutorService ticker;
-    private ExecutorService puts;
+    private PackPipeline pipeline;
 
     Uploader(AttachedVolume v) {
         this.v = v;
@@ -45,7 +44,7 @@ final class Uploader {
     }
 
     void start() {
-        puts = Executors.newFixedThreadPool(v.options.uploadThreads(), r -> daemon(r, "strata-upload-" + v.name));
+        pipeline = new PackPipeline(v.options.uploadThreads(), v.name.value());
         ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "strata-uploader-" + v.name));
         ticker.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
@@ -187,14 +186,15 @@ final class Uploader {
                 List<PackId> ids = added.computeIfAbsent(chunk, k -> new ArrayList<>());
                 int slot = ids.size();
                 ids.add(null);
-                pending.add(puts.submit(() -> {
+                pending.add(pipeline.submit(() -> {
                     List<Integer> indexes = new ArrayList<>(group.size());
                     List<byte[]> contents = new ArrayList<>(group.size());
                     for (long b : group) {
                         indexes.add((int) (b % v.blocksPerChunk));
                         contents.add(v.frozenContent(b, freeze));
                     }
-                    PackFormat.Encoded pack = PackFormat.encode(chunk, v.blockSize, indexes, contents);
+                    return PackFormat.encode(chunk, v.blockSize, indexes, contents);
+                }, pack -> {
                     put(chunk, pack);
                     // this node knows the pack's index already: later reads and read-modify-writes
                     // in this chunk must not need the bucket for it (they failed during outages)
@@ -306,7 +306,7 @@ final class Uploader {
     void stop() {
         Metrics.forget(v.name.value());
         if (ticker != null) ticker.shutdownNow();
-        if (puts != null) puts.shutdownNow();
+        if (pipeline != null) pipeline.stop();
     }
 
     private static void sleep(long millis) {
