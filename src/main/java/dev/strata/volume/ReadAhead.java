@@ -58,7 +58,9 @@ final class ReadAhead {
         this.blocksPerChunk = blocksPerChunk;
         this.maxWindow = (int) (Math.min(MAX_WINDOW_BYTES, cacheBytes / 4) / blockSize);
         this.runBlocks = Math.max(1, RUN_BYTES / blockSize);
-        ThreadFactory gets = Thread.ofVirtual().name("strata-get-" + volume + "-", 0).factory();
+        // platform threads (at most MAX_GETS at once): on a busy node the kernel shares the CPU per
+        // thread, and readahead GETs on two virtual-thread carriers fell behind (bench/data-path.sh)
+        ThreadFactory gets = Thread.ofPlatform().daemon().name("strata-get-" + volume + "-", 0).factory();
         this.background = task -> gets.newThread(() -> withPermit(task)).start();
         this.planners = Thread.ofVirtual().name("strata-readahead-" + volume).factory();
     }
