@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cp=$(bench/classpath.sh)
-exec /usr/lib/jvm/temurin-25-jdk-amd64/bin/java -Xmx4g --enable-native-access=ALL-UNNAMED -cp "$cp" \
+exec /usr/lib/jvm/temurin-25-jdk-amd64/bin/java -Xmx6g --enable-native-access=ALL-UNNAMED -cp "$cp" \
   -Dbench.mib="${BENCH_MIB:-256}" dev.strata.volume.DataPathBench

@@ -29,6 +29,8 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     final PoolId pool;
     final Registry registry;
     final PackCache packs;
+    /** Reads of blocks that are not local: bounded GETs in flight, readahead on sequential access. */
+    final ReadAhead reads;
     /** Replaced whole by {@link #retune}; the uploader and FLUSH read it afresh each time. */
     volatile EngineOptions options;
     final Timing timing;
@@ -58,6 +60,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
         this.blockSize = top.blockSize();
         this.blocksPerChunk = top.chunkSize() / blockSize;
         this.sizeBytes = opened.sizeBytes();
+        this.reads = new ReadAhead(packs, pool, blockSize, blocksPerChunk, packs.capacity(), name.value());
         this.cache = new LocalCache(opened, blockSize, timing, new Committed());
         Uploader.Fence fence = new Uploader.Fence() {
             @Override public void check() { checkFenced(); }
@@ -77,9 +80,7 @@ public final class AttachedVolume implements BlockTarget, AutoCloseable {
     private final class Committed implements CommittedBlocks {
         @Override
         public byte[] content(long block) {
-            int chunk = (int) (block / blocksPerChunk);
-            PackCache.Location at = packs.locate(pool, uploader.commit().chain(), chunk, (int) (block % blocksPerChunk), blocksPerChunk);
-            return at == null ? PackCache.ZERO : packs.read(pool, at, blocksPerChunk);
+            return reads.read(uploader.commit().chain(), block);
         }
 
         @Override

@@ -100,16 +100,19 @@ final class LocalCache implements CutSource {
             int within = (int) (offset % blockSize);
             int n = Math.min(dst.remaining(), blockSize - within);
             ByteBuffer part = dst.slice(dst.position(), n);
+            boolean local;
             synchronized (stripe(block)) {
                 long state = states.get(block);
+                local = state != BlockStates.ABSENT;
                 if (state < 0) zero(part);
-                else if (state != BlockStates.ABSENT) readFully(part, offset);
-                else {
-                    // not local: from the node's clean cache or the bucket, without filling the local file
-                    byte[] content = committed.content(block);
-                    if (content.length == 0) zero(part);
-                    else part.put(content, within, n);
-                }
+                else if (local) readFully(part, offset);
+            }
+            if (!local) {
+                // not local: from the node's clean cache or the bucket, without filling the local file and
+                // without the stripe (a write racing this read is concurrent with it: either content is right)
+                byte[] content = committed.content(block);
+                if (content.length == 0) zero(part);
+                else part.put(content, within, n);
             }
             dst.position(dst.position() + n);
             offset += n;

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
@@ -56,7 +55,7 @@ final class Uploader {
     /** The wait after a failed cycle before the next background one ({@link Timing#upload()}). */
     private final Retry.Backoff backoff;
     private ScheduledExecutorService ticker;
-    private ExecutorService puts;
+    private PackPipeline pipeline;
 
     Uploader(VolumeName name, long epoch, PoolId pool, int blocksPerChunk, Registry registry, PackCache packs, CutSource cache,
              Supplier<EngineOptions> options, LongSupplier sizeBytes, Timing timing, Fence fence, Commit attached) {
@@ -76,7 +75,7 @@ final class Uploader {
     }
 
     void start() {
-        puts = Executors.newFixedThreadPool(options.get().uploadThreads(), r -> daemon(r, "strata-upload-" + name));
+        pipeline = new PackPipeline(options.get().uploadThreads(), name.value());
         ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "strata-uploader-" + name));
         ticker.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
@@ -207,14 +206,15 @@ final class Uploader {
                 List<PackId> ids = added.computeIfAbsent(chunk, k -> new ArrayList<>());
                 int slot = ids.size();
                 ids.add(null);
-                pending.add(puts.submit(() -> {
+                pending.add(pipeline.submit(() -> {
                     List<Integer> indexes = new ArrayList<>(group.size());
                     List<byte[]> contents = new ArrayList<>(group.size());
                     for (long b : group) {
                         indexes.add((int) (b % blocksPerChunk));
                         contents.add(cache.frozenContent(freeze, b));
                     }
-                    PackFormat.Encoded pack = PackFormat.encode(chunk, cache.blockSize(), indexes, contents);
+                    return PackFormat.encode(chunk, cache.blockSize(), indexes, contents);
+                }, pack -> {
                     put(chunk, pack);
                     // this node knows the pack's index already: later reads and read-modify-writes
                     // in this chunk must not need the bucket for it (they failed during outages)
@@ -271,6 +271,6 @@ final class Uploader {
     void stop() {
         Metrics.forget(name.value());
         if (ticker != null) ticker.shutdownNow();
-        if (puts != null) puts.shutdownNow();
+        if (pipeline != null) pipeline.stop();
     }
 }
