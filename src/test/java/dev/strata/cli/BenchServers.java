@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,7 +40,7 @@ final class BenchServers {
         return Files.createDirectories(Path.of("target/vm-logs")).resolve(name + "-" + System.currentTimeMillis() + ".log");
     }
 
-    /** {@code bin/strata serve} (the launcher users run) with extra JVM options, a volume attached with {@code strata attach}. */
+    /** {@code bin/strata serve} (the launcher users run) with extra environment, a volume attached with {@code strata attach}. */
     static final class Engine implements Device {
         final Process serve;
         final Path state;
@@ -48,7 +49,7 @@ final class BenchServers {
         final double readySeconds;
         private final Path log;
 
-        Engine(Path state, String volume, boolean create, long sizeBytes, String javaOptions, String logName) throws Exception {
+        Engine(Path state, String volume, boolean create, long sizeBytes, Map<String, String> env, String logName) throws Exception {
             this.state = state;
             this.volume = volume;
             this.log = log(logName);
@@ -56,7 +57,7 @@ final class BenchServers {
             ProcessBuilder pb = new ProcessBuilder("bin/strata", "serve", "--state-dir", state.toString(), "--node-id", NODE,
                     "--kubelet-dir", state.resolve("kubelet").toString()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            pb.environment().put("STRATA_JAVA_OPTS", javaOptions);
+            pb.environment().putAll(env);
             long t0 = System.nanoTime();
             serve = pb.start();
             awaitReady(state.resolve("csi.sock"));

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The device-level benchmark (issue 15), in one QEMU guest boot ({@code bench/ublk.sh}): the
@@ -20,13 +21,15 @@ import java.util.List;
  * Strata's file target on a file of the same size, and the kernel loop device on a file of the
  * same size. fio jobs interleaved device by device, one uncounted warm-up round then
  * {@code bench.rounds} (3) counted rounds, medians; CPU per I/O of each server process and of
- * its ring threads from /proc. Then warm-up: the first round of a fresh server, with and
- * without a JVM AOT cache (trained by one run of the same workload, JDK 25 -XX:AOTCacheOutput).
+ * its ring threads from /proc. Then warm-up: the first round of a fresh server with its
+ * self-warm off, and (bench.aot) with a JVM AOT cache trained by one run of the same workload.
  * Writes the "ublk" section of docs/BENCHMARKS.md.
  */
 public final class DeviceBench {
     static final long REGION = 256L << 20;
     static final List<Fio.Job> JOBS = Fio.DEVICE_JOBS;
+    /** Turns the server's self-warm off (strata serve --warm-up-ios); code without it ignores the variable. */
+    static final String NO_SELF_WARM = "STRATA_WARM_UP_IOS";
 
     /** One fio run on one device: its IOPS, I/Os, and the CPU its server used meanwhile. */
     record Run(double iops, double ios, CpuSample cpu) {
@@ -49,7 +52,7 @@ public final class DeviceBench {
         Path state = work.resolve("state");
         Run[][][] runs = new Run[rounds + 1][JOBS.size()][];
         List<FirstRound> firsts = new ArrayList<>();
-        try (Engine engine = new Engine(state, "bench", true, REGION, "", "devbench-serve");
+        try (Engine engine = new Engine(state, "bench", true, REGION, Map.of(), "devbench-serve");
              FileServer file = new FileServer(work.resolve("file.img"), REGION, 1, 64, 2);
              Loop loop = new Loop(work.resolve("loop.img"), REGION)) {
             List<Device> devices = List.of(engine, file, loop);
@@ -60,9 +63,14 @@ public final class DeviceBench {
                     for (int d = 0; d < devices.size(); d++) runs[r][j][d] = measure(devices, d, JOBS.get(j), seconds, r);
                 }
             }
-            firsts.add(new FirstRound("fresh server, no AOT cache (the warm-up round above)", engine.readySeconds, column(runs[0], 0)));
+            firsts.add(new FirstRound("fresh server, default options (the warm-up round above)", engine.readySeconds, column(runs[0], 0)));
         }
-        BenchReport.write("ublk", DeviceBenchReport.markdown(rounds, seconds, runs, firsts)); // kept if the AOT part fails
+        BenchReport.write("ublk", DeviceBenchReport.markdown(rounds, seconds, runs, firsts)); // kept if a warm-up run fails
+        try (Engine cold = new Engine(state, "bench", false, REGION, Map.of(NO_SELF_WARM, "0"), "devbench-serve-cold")) {
+            fill(cold);
+            firsts.add(new FirstRound("fresh server, self-warm off (" + NO_SELF_WARM + "=0)", cold.readySeconds, round(cold, seconds)));
+        }
+        BenchReport.write("ublk", DeviceBenchReport.markdown(rounds, seconds, runs, firsts));
         if (!aot) return;
         firsts.addAll(aotRounds(work, state, seconds));
         BenchReport.write("ublk", DeviceBenchReport.markdown(rounds, seconds, runs, firsts));
@@ -72,17 +80,19 @@ public final class DeviceBench {
     static List<FirstRound> aotRounds(Path work, Path state, int seconds) throws Exception {
         Path cache = work.resolve("strata.aot");
         List<FirstRound> out = new ArrayList<>();
-        try (Engine training = new Engine(state, "bench", false, REGION, "-XX:AOTCacheOutput=" + cache, "devbench-serve-aot-training")) {
+        try (Engine training = new Engine(state, "bench", false, REGION,
+                Map.of(NO_SELF_WARM, "0", "STRATA_JAVA_OPTS", "-XX:AOTCacheOutput=" + cache), "devbench-serve-aot-training")) {
             fill(training);
-            out.add(new FirstRound("fresh server recording an AOT cache (training run)", training.readySeconds, round(training, seconds)));
+            out.add(new FirstRound("fresh server recording an AOT cache (training run; self-warm off)", training.readySeconds, round(training, seconds)));
         }
         if (!Files.exists(cache)) {
             System.out.println("devbench: no AOT cache was written at " + cache + "; see target/vm-logs/devbench-serve-aot-training-*.log");
             return out;
         }
-        try (Engine cached = new Engine(state, "bench", false, REGION, "-XX:AOTCache=" + cache, "devbench-serve-aot")) {
+        try (Engine cached = new Engine(state, "bench", false, REGION,
+                Map.of(NO_SELF_WARM, "0", "STRATA_JAVA_OPTS", "-XX:AOTCache=" + cache), "devbench-serve-aot")) {
             fill(cached);
-            out.add(new FirstRound("fresh server using the AOT cache", cached.readySeconds, round(cached, seconds)));
+            out.add(new FirstRound("fresh server using the AOT cache (self-warm off)", cached.readySeconds, round(cached, seconds)));
         }
         return out;
     }

@@ -59,12 +59,16 @@ final class DeviceBenchReport {
                 #### Warm-up: the first round after a server starts
 
                 The same jobs on the engine-backed device right after `strata serve` started and the
-                volume was attached and written once, as a fraction of the steady medians above. The JIT
-                compiles the hot path while the first round runs; "JIT CPU" is what the server's compiler
-                threads used during that round, "ready" the time from launching `bin/strata serve` until
-                its CSI socket answered. A fresh server for each row, same volume; the AOT cache rows use
-                JDK 25's AOT cache (`-XX:AOTCacheOutput=` on a run of this workload, then `-XX:AOTCache=`,
-                passed through `STRATA_JAVA_OPTS`).
+                volume was attached and written once, beside the steady medians above (IOPS, and the
+                fraction of the steady median). The JIT compiles the hot path while a cold server's first
+                round runs; "JIT CPU" is what the server's compiler threads used during that round,
+                "ready" the time from launching `bin/strata serve` until its CSI socket answered. A fresh
+                server for each row, same volume. "default options" is the server of the table above: on
+                code with the self-warm (`--warm-up-ios`, default 20000: a scratch volume's ublk device
+                driven before the socket opens) it has warmed itself; "self-warm off" sets
+                `STRATA_WARM_UP_IOS=0` (code without the self-warm ignores it: the two rows are then the
+                same configuration). The AOT rows use JDK 25's AOT cache (`-XX:AOTCacheOutput=` on one run
+                of this workload, then `-XX:AOTCache=`, through `STRATA_JAVA_OPTS`), self-warm off.
 
                 """);
         md.append("| server | ready s | JIT CPU s in round |");
