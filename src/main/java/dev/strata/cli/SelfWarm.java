@@ -41,8 +41,18 @@ final class SelfWarm {
     static final long SIZE = 64L << 20;
     static final int THREADS = 4;
 
+    /** Warms up; a failure is logged and the server goes on (cold), never stopped by its warm-up. */
     static void run(Devices devices, Path dir, long ios) {
         if (ios <= 0) return;
+        try {
+            warm(devices, dir, ios);
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(SelfWarm.class).atWarn().setMessage("data path warm-up failed; serving without it")
+                    .setCause(e).log();
+        }
+    }
+
+    static void warm(Devices devices, Path dir, long ios) {
         long t0 = System.nanoTime();
         deleteTree(dir);
         Clock clock = Clock.systemUTC();
@@ -89,15 +99,17 @@ final class SelfWarm {
         }
     }
 
-    /** {@code ios} I/Os on the block device, O_DIRECT, from {@link #THREADS} threads. */
+    /** {@code ios} I/Os on the block device, O_DIRECT, from {@link #THREADS} threads; the first failure is thrown. */
     static void drive(Path device, long ios) {
         AtomicLong left = new AtomicLong(ios);
+        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
         List<Thread> threads = Stream.<Thread>generate(() -> Thread.ofPlatform().name("strata-warm-up").unstarted(() -> {
             try (FileChannel ch = FileChannel.open(device, StandardOpenOption.READ, StandardOpenOption.WRITE,
                     com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
                 worker(ch, left);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            } catch (IOException | RuntimeException e) {
+                left.set(0);
+                failed.compareAndSet(null, e);
             }
         })).limit(THREADS).toList();
         threads.forEach(Thread::start);
@@ -106,9 +118,10 @@ final class SelfWarm {
                 t.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                left.set(0);
             }
         }
+        if (failed.get() != null) throw new IllegalStateException("warm-up I/O on " + device + " failed: " + failed.get(), failed.get());
     }
 
     private static void worker(FileChannel ch, AtomicLong left) throws IOException {
