@@ -134,7 +134,9 @@ final class BenchServers {
                     "dev.strata.ublk.FileTargetServer", backing.toString(), Long.toString(sizeBytes),
                     Integer.toString(queues), Integer.toString(depth), Integer.toString(workers)));
             server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log("file-target").toFile())).start();
-            String line = new String(server.getInputStream().readNBytes(64)).lines().findFirst().orElse("");
+            // one line: readLine, not readNBytes (which waits for its count or the end of the stream)
+            String line = server.inputReader().readLine();
+            if (line == null) line = "";
             if (!line.startsWith("serving /dev/ublkb")) throw new IllegalStateException("file target server said: " + line);
             device = line.substring("serving ".length()).strip();
         }
