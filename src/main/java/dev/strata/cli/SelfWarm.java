@@ -32,14 +32,16 @@ import org.slf4j.LoggerFactory;
  * volume in a scratch embedded store under the state dir, attached by the engine and served as a
  * ublk device exactly as a volume is, is driven with 4 KiB random and 128 KiB sequential reads
  * and writes and flushes from a few threads (so the queue sees depth) until {@code ios} I/Os are
- * done; then the device, the volume and the scratch store are removed. Nothing reaches the
- * real bucket. {@code --warm-up-ios 0} skips it.
+ * done or {@link #MAX_NANOS} have passed; then the device, the volume and the scratch store are
+ * removed. Nothing reaches the real bucket. {@code --warm-up-ios 0} skips it.
  */
 final class SelfWarm {
     private SelfWarm() {}
 
     static final long SIZE = 64L << 20;
     static final int THREADS = 4;
+    /** The warm-up never holds the node's start longer than this, however slow the machine (under emulation 20,000 I/Os took minutes). */
+    static final long MAX_NANOS = 30_000_000_000L;
 
     /** Warms up; a failure is logged and the server goes on (cold), never stopped by its warm-up. */
     static void run(Devices devices, Path dir, long ios) {
@@ -102,11 +104,12 @@ final class SelfWarm {
     /** {@code ios} I/Os on the block device, O_DIRECT, from {@link #THREADS} threads; the first failure is thrown. */
     static void drive(Path device, long ios) {
         AtomicLong left = new AtomicLong(ios);
+        long deadline = System.nanoTime() + MAX_NANOS;
         java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
         List<Thread> threads = Stream.<Thread>generate(() -> Thread.ofPlatform().name("strata-warm-up").unstarted(() -> {
             try (FileChannel ch = FileChannel.open(device, StandardOpenOption.READ, StandardOpenOption.WRITE,
                     com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
-                worker(ch, left);
+                worker(ch, left, deadline);
             } catch (IOException | RuntimeException e) {
                 left.set(0);
                 failed.compareAndSet(null, e);
@@ -124,11 +127,11 @@ final class SelfWarm {
         if (failed.get() != null) throw new IllegalStateException("warm-up I/O on " + device + " failed: " + failed.get(), failed.get());
     }
 
-    private static void worker(FileChannel ch, AtomicLong left) throws IOException {
+    private static void worker(FileChannel ch, AtomicLong left, long deadline) throws IOException {
         ByteBuffer big = ByteBuffer.allocateDirect((128 << 10) + 4096).alignedSlice(4096);
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long seq = random.nextLong(SIZE / (128 << 10)) * (128 << 10);
-        for (long i = 0; left.getAndDecrement() > 0; i++) {
+        for (long i = 0; left.getAndDecrement() > 0 && (i % 64 != 0 || System.nanoTime() < deadline); i++) {
             boolean small = i % 4 != 3;
             big.clear().limit(small ? 4096 : 128 << 10);
             long offset = small ? random.nextLong(SIZE / 4096) * 4096 : (seq = (seq + (128 << 10)) % SIZE);
