@@ -64,7 +64,7 @@ if [ -n "${STRATA_VM_MAIN:-}" ]; then
   cat > target/vm-run.sh <<GUEST
 #!/bin/sh
 cd "$here"
-exec $java_home/bin/java --enable-native-access=ALL-UNNAMED -Xmx1g \
+exec $java_home/bin/java --enable-native-access=ALL-UNNAMED -Xmx1g ${STRATA_VM_JAVA_OPTS:-} \
   -cp "target/test-classes:target/classes:\$(cat target/test-classpath.txt)" "$STRATA_VM_MAIN"
 GUEST
 else
@@ -123,7 +123,7 @@ cpu=${STRATA_VM_CPU:-max}
 smp=${STRATA_VM_SMP:-1}
 echo "vm: booting $(cat "$kdir/version") under qemu (tcg)"
 log="target/vm-console.log"
-timeout "${STRATA_VM_TIMEOUT:-3000}" qemu-system-x86_64 -accel tcg -M q35 -cpu "$cpu" -m 4G -smp "$smp" \
+timeout "${STRATA_VM_TIMEOUT:-3000}" qemu-system-x86_64 -accel tcg -M q35 -cpu "$cpu" -m "${STRATA_VM_MEM:-4G}" -smp "$smp" \
   -nodefaults -display none -serial stdio -no-reboot \
   -kernel "$kdir/vmlinuz" -initrd "$cache/initramfs.gz" -append "console=ttyS0 panic=-1 quiet" \
   -fsdev local,id=hostroot,path=/,readonly=on,security_model=none,multidevs=remap \

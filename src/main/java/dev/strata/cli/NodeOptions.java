@@ -28,6 +28,12 @@ final class NodeOptions {
             description = "Queue depth per ublk queue (default ${DEFAULT-VALUE}).")
     int ublkDepth;
 
+    @Option(names = "--warm-up-ios", paramLabel = "N", defaultValue = "${env:STRATA_WARM_UP_IOS:-0}",
+            description = "Before the Node service answers, drive N I/Os through a scratch volume's ublk device (a scratch store "
+                    + "under the state dir) so the JIT has compiled the data path before a volume is served; 0: off "
+                    + "(default ${DEFAULT-VALUE}). Env: STRATA_WARM_UP_IOS.")
+    long warmUpIos;
+
     @Option(names = "--clean-cache-bytes", paramLabel = "SIZE", defaultValue = "256MiB", converter = ByteSizeConverter.class,
             description = "Memory for blocks read from the bucket, shared by all volumes of the node (default ${DEFAULT-VALUE}).")
     long cleanCacheBytes;

@@ -107,6 +107,7 @@ final class ServerRoot implements AutoCloseable {
                 recovered = volumes.recover();
                 NodeMetrics.recovery((System.nanoTime() - started) / 1e9,
                         store instanceof MeteredStore m ? m.requests() - requestsBefore : 0, recovered);
+                SelfWarm.run(parts.devices(), stateDir.resolve("warm-up"), n.warmUpIos); // recovered devices serve meanwhile
                 String advertise = null;
                 // serve (one host) answers on loopback by default, so the admin verbs can cut and hand over its volumes
                 String listen = n.agentListen != null && !n.agentListen.isBlank() ? n.agentListen

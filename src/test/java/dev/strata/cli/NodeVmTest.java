@@ -124,8 +124,12 @@ class NodeVmTest {
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx384m",
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", cp, Main.class.getName()));
         cmd.addAll(strataArgs);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        // no start-up warm-up (--warm-up-ios): under TCG it adds a minute or more to every server start here;
+        // bench/ublk.sh measures it, SelfWarmTest covers it on the host
+        pb.environment().putIfAbsent("STRATA_WARM_UP_IOS", "0");
+        Process p = pb.start();
         track.add(p);
         long deadline = System.currentTimeMillis() + 900_000; // a JVM starts in minutes under TCG, not seconds
         while (true) {
