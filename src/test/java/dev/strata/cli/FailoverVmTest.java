@@ -128,11 +128,16 @@ class FailoverVmTest {
         return b;
     }
 
-    /** Writes records {@code from, from+1, …} with O_DIRECT and an fdatasync after each, logging what was acknowledged. */
+    /**
+     * Writes records {@code from, from+1, …} with O_DIRECT and an fdatasync after each, logging what was acknowledged
+     * and, per record (index − from), when its write started, when the device acknowledged the write and when the
+     * fdatasync after it returned (System.nanoTime; 0 until then).
+     */
     static final class Writer extends Thread {
         final Path device;
         final long from, until;
         final ConcurrentLinkedQueue<Long> acknowledged = new ConcurrentLinkedQueue<>();
+        final long[] started, written, synced;
         volatile IOException failure;
         volatile boolean stopping;
         volatile long failedAtNanos;
@@ -141,6 +146,9 @@ class FailoverVmTest {
             this.device = device;
             this.from = from;
             this.until = until;
+            started = new long[(int) (until - from)];
+            written = new long[started.length];
+            synced = new long[started.length];
             setDaemon(true);
         }
 
@@ -152,8 +160,12 @@ class FailoverVmTest {
                 for (long i = from; i < until && !stopping; i++) {
                     ByteBuffer bb = buf.asByteBuffer();
                     bb.put(record(i)).flip();
+                    int k = (int) (i - from);
+                    started[k] = System.nanoTime();
                     while (bb.hasRemaining()) ch.write(bb, i * RECORD + bb.position());
+                    written[k] = System.nanoTime();
                     ch.force(false);
+                    synced[k] = System.nanoTime();
                     acknowledged.add(i);
                 }
             } catch (IOException e) {
