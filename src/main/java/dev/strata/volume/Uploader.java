@@ -130,7 +130,8 @@ final class Uploader {
 
     /**
      * As {@link #cycle(boolean)}; {@code frozen} runs once the point in time is fixed (the dirty
-     * set frozen, or nothing to upload) and before the upload — a group cut lets writes go there.
+     * set frozen, or nothing to upload) and before the upload — a group cut lets writes go there;
+     * if it throws, nothing is uploaded and the blocks stay dirty.
      */
     synchronized Registry.GenerationRef cycle(Runnable frozen) {
         v.checkFenced();
@@ -150,8 +151,8 @@ final class Uploader {
             v.cutLock.writeLock().unlock();
             lastFreezeNanos = System.nanoTime() - freezeStart;
         }
-        frozen.run();
         try {
+            frozen.run(); // may throw (a group snapshot's point dropped): the freeze is undone below
             Map<Integer, List<PackId>> added = uploadPacks(freeze);
             Registry.GenerationRef ref = commit(added);
             afterCommit(freeze, ref);
