@@ -141,6 +141,8 @@ class FailoverVmTest {
         volatile IOException failure;
         volatile boolean stopping;
         volatile long failedAtNanos;
+        /** A pause after each record (0: none), to leave the guest's one vCPU to the servers. */
+        volatile long pauseMillis;
 
         Writer(Path device, long from, long until) {
             this.device = device;
@@ -167,10 +169,13 @@ class FailoverVmTest {
                     ch.force(false);
                     synced[k] = System.nanoTime();
                     acknowledged.add(i);
+                    if (pauseMillis > 0) Thread.sleep(pauseMillis);
                 }
             } catch (IOException e) {
                 failedAtNanos = System.nanoTime();
                 failure = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
 

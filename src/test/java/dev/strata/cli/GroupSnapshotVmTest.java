@@ -117,10 +117,31 @@ class GroupSnapshotVmTest {
                 .setNodeId(node).build());
     }
 
-    /** CreateSnapshot of a live volume (its holder cuts it; minutes under TCG, not the client's usual 60 s). */
+    /** CreateSnapshot of a live volume (its holder cuts it; minutes under TCG), retried on UNAVAILABLE as the sidecar would. */
     static String snapshot(CsiClient c, String name, String volume) {
-        return c.controller.withDeadlineAfter(5, TimeUnit.MINUTES).createSnapshot(CreateSnapshotRequest.newBuilder()
-                .setName(name).setSourceVolumeId(volume).build()).getSnapshot().getSnapshotId();
+        return retried(() -> c.controller.withDeadlineAfter(5, TimeUnit.MINUTES).createSnapshot(CreateSnapshotRequest.newBuilder()
+                .setName(name).setSourceVolumeId(volume).build()).getSnapshot().getSnapshotId());
+    }
+
+    /** A call retried (up to 5 times) while it answers UNAVAILABLE: a holder's cut can outlast the agent's deadline under TCG. */
+    static <T> T retried(java.util.function.Supplier<T> call) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.get();
+            } catch (io.grpc.StatusRuntimeException e) {
+                if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE || attempt == 5) throw e;
+                progress("attempt " + attempt + ": " + e.getStatus().getDescription() + "; retrying");
+            }
+        }
+    }
+
+    /** Thread dumps of the servers into their logs (target/vm-logs), then the failure. */
+    void dumpServers(Throwable failure) throws Exception {
+        progress("failed: " + failure);
+        for (Process p : servers) new ProcessBuilder("kill", "-QUIT", Long.toString(p.pid())).start().waitFor();
+        Thread.sleep(3000);
+        for (Writer w : writers) progress("writer on " + w.device + ": " + w.acknowledged.size() + " acknowledged, stack "
+                + Arrays.toString(w.getStackTrace()));
     }
 
     static void progress(String what) {
@@ -152,6 +173,15 @@ class GroupSnapshotVmTest {
     void aGroupSnapshotMidWriteOnTwoNodesRestoresOnePointInTimeOfBothWriters() throws Exception {
         serve("node-a");
         serve("node-b");
+        try {
+            run();
+        } catch (Throwable t) {
+            dumpServers(t);
+            throw t;
+        }
+    }
+
+    void run() throws Exception {
         try (CsiClient a = new CsiClient(state("node-a").resolve("csi.sock"));
              CsiClient b = new CsiClient(state("node-b").resolve("csi.sock"))) {
             String va = NodeVmTest.create(b, "writer-a", SIZE, NodeVmTest.block(), null);
@@ -159,6 +189,7 @@ class GroupSnapshotVmTest {
             Writer wa = new Writer(attach(b, a, "node-a", va), 0, SIZE / RECORD);
             Writer wb = new Writer(attach(b, b, "node-b", vb), 0, SIZE / RECORD);
             writers.addAll(List.of(wa, wb));
+            for (Writer w : writers) w.pauseMillis = 20;
             wa.start();
             wb.start();
             awaitAcks(wa, 100);
@@ -175,9 +206,9 @@ class GroupSnapshotVmTest {
             awaitAcks(wa, wa.acknowledged.size() + 50);
             awaitAcks(wb, wb.acknowledged.size() + 50);
             long callStarted = System.nanoTime();
-            VolumeGroupSnapshot g = GroupControllerGrpc.newBlockingStub(b.channel).withDeadlineAfter(5, TimeUnit.MINUTES)
+            VolumeGroupSnapshot g = retried(() -> GroupControllerGrpc.newBlockingStub(b.channel).withDeadlineAfter(5, TimeUnit.MINUTES)
                     .createVolumeGroupSnapshot(CreateVolumeGroupSnapshotRequest.newBuilder().setName("mid-write")
-                            .addSourceVolumeIds(va).addSourceVolumeIds(vb).build()).getGroupSnapshot();
+                            .addSourceVolumeIds(va).addSourceVolumeIds(vb).build()).getGroupSnapshot());
             long callReturned = System.nanoTime();
             progress(String.format("group snapshot %s in %.0f ms", g.getGroupSnapshotId(), (callReturned - callStarted) / 1e6));
             awaitAcks(wa, wa.acknowledged.size() + 30);
