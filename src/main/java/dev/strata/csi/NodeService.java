@@ -126,8 +126,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodeGetVolumeStats(NodeGetVolumeStatsRequest req, StreamObserver<NodeGetVolumeStatsResponse> out) {
         Rpc.unary("NodeGetVolumeStats", out, () -> {
-            VolumeName name = staged(req.getVolumeId());
-            Path path = path("volume_path", req.getVolumePath());
+            VolumeName name = staged(req.getVolumeId(), req.getVolumePath());
+            Path path = where(name, req.getVolumePath());
             NodeVolumes.Stats s = volumes.stats(name, path);
             var b = NodeGetVolumeStatsResponse.newBuilder();
             if (s.block()) {
@@ -148,8 +148,8 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     @Override
     public void nodeExpandVolume(NodeExpandVolumeRequest req, StreamObserver<NodeExpandVolumeResponse> out) {
         Rpc.unary("NodeExpandVolume", out, () -> {
-            VolumeName name = staged(req.getVolumeId());
-            path("volume_path", req.getVolumePath());
+            VolumeName name = staged(req.getVolumeId(), req.getVolumePath());
+            where(name, req.getVolumePath());
             if (req.hasVolumeCapability()) Validate.capability("volume_capability", req.getVolumeCapability());
             long required = req.hasCapacityRange() ? req.getCapacityRange().getRequiredBytes() : 0;
             if (required < 0) throw Errors.invalid("capacity_range.required_bytes must not be negative");
@@ -159,13 +159,22 @@ public final class NodeService extends NodeGrpc.NodeImplBase {
     }
 
     /**
-     * A volume this node holds. The spec's error tables put NOT_FOUND for an unknown volume
-     * first: checked before any path argument is looked at (csi-sanity sends "some/path").
+     * A volume this node holds, for a call about it at {@code volumePath}. In csi-sanity's
+     * order: a missing volume_id or volume_path is INVALID_ARGUMENT, then an unknown volume
+     * NOT_FOUND whatever the path says (it sends "some/path").
      */
-    private VolumeName staged(String volumeId) {
+    private VolumeName staged(String volumeId, String volumePath) {
         VolumeName name = Validate.volumeId("volume_id", volumeId);
+        Validate.required("volume_path", volumePath);
         if (!volumes.holds(name)) throw Errors.notFound("volume " + volumeId + " is not staged on this node");
         return name;
+    }
+
+    /** The volume's path: a relative one cannot be where the volume is (NOT_FOUND, the spec's "not found on volume_path"). */
+    private Path where(VolumeName name, String volumePath) {
+        if (!volumePath.startsWith("/"))
+            throw Errors.notFound("volume " + name.value() + " is not at '" + volumePath + "' (not an absolute path)");
+        return path("volume_path", volumePath);
     }
 
     private static boolean readerOnly(VolumeCapability cap) {

@@ -14,10 +14,12 @@ import java.util.function.Function;
 /**
  * The phases of a crash-consistent group cut, over holders wherever they are (in this process,
  * or behind node agents): prepare every held member (background uploads out of the way, writes
- * still flowing), latch every one (in parallel), then cut every
- * member (in parallel; each holder takes its point with writes still held, lets them go,
- * then uploads). If any step fails, every latch taken is released before the failure is
- * thrown, and latches lapse on their own after {@link #LATCH_MAX} should this process die.
+ * still flowing), latch every one (in parallel; each holder stops acknowledging writes and
+ * fixes its point), then cut every member (in parallel; each holder lets its writes go, then
+ * uploads its point). Every point is fixed before any member's writes go again, so the points
+ * are one point in time across the group. If any step fails, every latch taken is released
+ * before the failure is thrown, and latches lapse on their own after {@link #LATCH_MAX}
+ * should this process die.
  */
 public final class GroupCut implements LiveGroupCut {
     /** How long a holder holds writes for a group cut before it gives up by itself. */
@@ -28,10 +30,10 @@ public final class GroupCut implements LiveGroupCut {
         /** Writes still flow; no background upload starts and one in progress is waited for. NotFound when not held. */
         void prepare(VolumeName volume, GroupSnapshotId group, Duration max);
 
-        /** Holds the volume's writes off for {@code group}; NotFound when it does not hold the volume. */
+        /** Holds the volume's writes off for {@code group} and fixes its point; NotFound when it does not hold the volume. */
         void latch(VolumeName volume, GroupSnapshotId group, Duration max);
 
-        /** Takes the point under the latch, lets writes go, commits; the manifest key. Aborted if the latch lapsed. */
+        /** Lets the writes go, commits the point the latch fixed; the manifest key. Aborted if the latch lapsed. */
         String cut(VolumeName volume, GroupSnapshotId group);
 
         /** Lets writes go without a cut; idempotent. */

@@ -161,14 +161,18 @@ final class Uploader {
 
     /**
      * As {@link #cycle()}; {@code frozen} runs once the point in time is fixed (the dirty
-     * set frozen, or nothing to upload) and before the upload — a group cut lets writes go there.
+     * set frozen, or nothing to upload) and before the upload — a group cut lets writes go there;
+     * if it throws, nothing is uploaded and the blocks stay dirty.
      */
     synchronized Registry.GenerationRef cycle(Runnable frozen) {
         fence.check();
         Freeze freeze = cache.freeze();
-        frozen.run();
-        if (freeze == null) return commit.generation();
+        if (freeze == null) {
+            frozen.run();
+            return commit.generation();
+        }
         try {
+            frozen.run(); // may throw (a group snapshot's point dropped): the freeze is undone below
             Map<Integer, List<PackId>> added = uploadPacks(freeze);
             Commit next = commit(added);
             commit = next;

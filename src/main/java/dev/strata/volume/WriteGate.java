@@ -44,9 +44,7 @@ final class WriteGate {
      * Closed by another group → Aborted.
      */
     synchronized void close(GroupSnapshotId group, long maxMillis, long drainMillis) {
-        if (holder != null && clock.millis() >= deadlineMillis) lapse();
-        if (holder != null && !holder.equals(group))
-            throw new VolumeException.Aborted("the volume is latched for group snapshot " + holder);
+        checkFree(group);
         if (holder == null) closedAtNanos = System.nanoTime();
         holder = group;
         deadlineMillis = clock.millis() + maxMillis;
@@ -59,6 +57,13 @@ final class WriteGate {
             }
             await(Math.min(left, 50));
         }
+    }
+
+    /** Aborted if another group holds the gate closed (one whose deadline passed does not). */
+    synchronized void checkFree(GroupSnapshotId group) {
+        if (holder != null && clock.millis() >= deadlineMillis) lapse();
+        if (holder != null && !holder.equals(group))
+            throw new VolumeException.Aborted("the volume is latched for group snapshot " + holder);
     }
 
     /** Whether {@code group} still holds the gate closed (false once it lapsed). */

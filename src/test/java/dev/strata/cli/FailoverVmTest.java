@@ -128,19 +128,29 @@ class FailoverVmTest {
         return b;
     }
 
-    /** Writes records {@code from, from+1, …} with O_DIRECT and an fdatasync after each, logging what was acknowledged. */
+    /**
+     * Writes records {@code from, from+1, …} with O_DIRECT and an fdatasync after each, logging what was acknowledged
+     * and, per record (index − from), when its write started, when the device acknowledged the write and when the
+     * fdatasync after it returned (System.nanoTime; 0 until then).
+     */
     static final class Writer extends Thread {
         final Path device;
         final long from, until;
         final ConcurrentLinkedQueue<Long> acknowledged = new ConcurrentLinkedQueue<>();
+        final long[] started, written, synced;
         volatile IOException failure;
         volatile boolean stopping;
         volatile long failedAtNanos;
+        /** A pause after each record (0: none), to leave the guest's one vCPU to the servers. */
+        volatile long pauseMillis;
 
         Writer(Path device, long from, long until) {
             this.device = device;
             this.from = from;
             this.until = until;
+            started = new long[(int) (until - from)];
+            written = new long[started.length];
+            synced = new long[started.length];
             setDaemon(true);
         }
 
@@ -152,13 +162,20 @@ class FailoverVmTest {
                 for (long i = from; i < until && !stopping; i++) {
                     ByteBuffer bb = buf.asByteBuffer();
                     bb.put(record(i)).flip();
+                    int k = (int) (i - from);
+                    started[k] = System.nanoTime();
                     while (bb.hasRemaining()) ch.write(bb, i * RECORD + bb.position());
+                    written[k] = System.nanoTime();
                     ch.force(false);
+                    synced[k] = System.nanoTime();
                     acknowledged.add(i);
+                    if (pauseMillis > 0) Thread.sleep(pauseMillis);
                 }
             } catch (IOException e) {
                 failedAtNanos = System.nanoTime();
                 failure = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
 

@@ -234,10 +234,14 @@ class NodeServiceTest {
         csi.node().nodeStageVolume(stageRequest(id, cap, publish(id, cap)));
     }
 
-    /** The CSI error tables (and csi-sanity v5.4.0): an unknown volume is NOT_FOUND before the path is even looked at. */
+    /**
+     * The order csi-sanity v5.4.0 checks (its NodeGetVolumeStats and NodeExpandVolume specs, run in the QEMU guest):
+     * a missing volume_id or volume_path is INVALID_ARGUMENT whatever the volume; then an unknown volume is
+     * NOT_FOUND, whatever the path; then a path where the volume is not — relative ones included — is NOT_FOUND.
+     */
     @Test
-    void anUnknownVolumeIsNotFoundEvenWithAMalformedPath() {
-        for (String path : List.of("some/path", "", "/etc/passwd", kubelet.resolve("pods/x").toString())) {
+    void missingArgumentsFirstThenAnUnknownVolumeThenAPathWhereTheVolumeIsNot() {
+        for (String path : List.of("some/path", "/etc/passwd", kubelet.resolve("pods/x").toString())) {
             assertCode(Status.Code.NOT_FOUND, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
                     .setVolumeId("some-vol-id").setVolumePath(path).build()), "some-vol-id");
             assertCode(Status.Code.NOT_FOUND, () -> csi.node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
@@ -247,6 +251,22 @@ class NodeServiceTest {
                 .setVolumePath("some/path").build()), "volume_id");
         assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
                 .setVolumePath("some/path").build()), "volume_id");
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumeId("some-vol-id").build()), "volume_path");
+        VolumeCapability cap = mount("ext4");
+        String created = create("pvc-not-staged", 64 * MIB, cap);
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                .setVolumeId(created).setVolumeCapability(cap).build()), "volume_path");
+
+        String id = create("pvc-staged", 64 * MIB, cap);
+        csi.node().nodeStageVolume(stageRequest(id, cap, publish(id, cap)));
+        csi.node().nodePublishVolume(publishRequest(id, cap, "pods/p/vol", false));
+        assertCode(Status.Code.NOT_FOUND, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumeId(id).setVolumePath("some/path").build()), "some/path");
+        assertCode(Status.Code.NOT_FOUND, () -> csi.node().nodeExpandVolume(NodeExpandVolumeRequest.newBuilder()
+                .setVolumeId(id).setVolumePath("some/path").build()), "some/path");
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumeId(id).build()), "volume_path");
     }
 
     @Test
@@ -275,8 +295,8 @@ class NodeServiceTest {
         assertCode(Status.Code.FAILED_PRECONDITION, () -> csi.node().nodePublishVolume(publishRequest(id, cap, "pods/p/vol", false)), "NodeStageVolume");
         assertCode(Status.Code.NOT_FOUND, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id)
                 .setVolumePath(kubelet.resolve("x").toString()).build()), "not staged");
-        assertCode(Status.Code.NOT_FOUND, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id).build()),
-                "not staged"); // the unknown volume first, then the path
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id).build()),
+                "volume_path"); // a missing argument first, then the unknown volume (csi-sanity's order)
         assertCode(Status.Code.INVALID_ARGUMENT, () -> csi.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id)
                 .setTargetPath("/proc/self").build()), "outside");
         assertEquals(List.of(), LocalMap.open(stateDir.resolve("node")).entries(), "nothing was attached");

@@ -16,7 +16,7 @@ import java.util.Random;
  * A volume group snapshot of 4 volumes held by 2 node identities (2 volumes each, separate
  * clean caches; one JVM, so the node agent's TCP round trip is not in these numbers), each
  * with {@code bench.dirtyMiB} of unuploaded writes: how long each volume's writes are held
- * off (latch closed → its own point taken and writes let go), and how long the whole group
+ * off (its latch closed → every member latched and its writes let go), and how long the whole group
  * snapshot takes (dominated by the uploads, which run after the writes are let go).
  * Run: {@code bench/group-snapshot.sh}.
  */
@@ -74,13 +74,13 @@ public final class GroupSnapshotBench {
                     .append(DIRTY >> 20).append(" MiB of unuploaded random writes on every volume; median / p90 in ms). Machine: ")
                     .append(BenchReport.machine()).append(".\n\n");
             md.append("| measure | median / p90 ms |\n|---|---|\n");
-            md.append("| writes held off per volume (latch closed → its point taken, writes let go; ").append(off.length)
+            md.append("| writes held off per volume (its latch closed → every member latched, its writes let go; ").append(off.length)
                     .append(" samples) | ").append(BenchReport.ms(off)).append(" |\n");
             md.append("| whole CreateVolumeGroupSnapshot (prepare, latch, cut, upload ").append(4 * (DIRTY >> 20))
                     .append(" MiB, commit, record) | ").append(BenchReport.ms(total)).append(" |\n\n");
-            md.append("The upload runs after the writes are let go (the single-volume cut's design); what the hold-off still "
-                    + "contains is waiting for every member to latch and, per volume, freezing its dirty set (a walk of 16,384 "
-                    + "block states per dirty GiB, 4 volumes at once on 2 cores). Target: under 100 ms.\n");
+            md.append("Each member's point (its dirty set frozen: a walk of 16,384 block states per dirty GiB) is taken by its "
+                    + "latch; the cut lets the writes go before it uploads. What the hold-off contains is waiting for every "
+                    + "member to latch, the slowest member's freeze included. Target: under 100 ms.\n");
             BenchReport.write("group-snapshot", md.toString());
         } finally {
             for (AttachedVolume a : volumes) a.close();
