@@ -3,7 +3,6 @@ package dev.strata.bench;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -26,8 +25,11 @@ public record CpuSample(long processNanos, long ringNanos, long compilerNanos) {
                 String stat;
                 try {
                     stat = Files.readString(task.resolve("stat"));
-                } catch (NoSuchFileException gone) {
-                    continue; // the thread ended between the listing and the read
+                } catch (IOException gone) {
+                    // the thread ended between the listing and the read: ENOENT, or ESRCH ("No such
+                    // process") once the entry is listed but the task is gone (a device's idle target
+                    // threads end after a minute)
+                    continue;
                 }
                 String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                 if (comm.startsWith("strata-ring")) ring += ticks(stat);
