@@ -1,5 +1,6 @@
 package dev.strata.kube;
 
+import dev.strata.testing.DrivenClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -66,7 +67,7 @@ class GcLeaseTest {
 
     @Test
     void anApiOutageStopsGcBeforeTheLeaseCanExpireAndTheLeaseIsRetakenWithinOneRetryPeriod() throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        DrivenClock clock = new DrivenClock(Instant.parse("2026-01-01T00:00:00Z"));
         List<Instant> passes = new ArrayList<>();
         try (FaultyProxy proxy = proxyTo(client); KubernetesClient via = through(proxy)) {
             GcLoop a = loop(via, "controller-a", clock, passes);
@@ -113,7 +114,7 @@ class GcLeaseTest {
 
     @Test
     void twoReplicasNeverLeadAtOnceAndTheSecondTakesOverOnlyAfterTheLeaseExpires() throws Exception {
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        DrivenClock clock = new DrivenClock(Instant.parse("2026-01-01T00:00:00Z"));
         List<Instant> passesA = new ArrayList<>(), passesB = new ArrayList<>();
         try (FaultyProxy proxyA = proxyTo(client); KubernetesClient viaA = through(proxyA)) {
             GcLoop a = loop(viaA, "controller-a", clock, passesA);

@@ -1,5 +1,6 @@
 package dev.strata.kube;
 
+import dev.strata.testing.DrivenClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -99,7 +100,7 @@ class KubeTest {
     @Test
     void aRepeatedEventRaisesTheCountOfTheFirstInsteadOfAddingOne() {
         pvc("apps", "vm", Map.of());
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
+        DrivenClock clock = new DrivenClock(Instant.parse("2026-01-01T10:00:00Z"));
         KubeEvents events = new KubeEvents(client, clock, "strata-controller");
         for (int retry = 0; retry < 5; retry++) {
             events.record(meta("apps", "vm"), "ForkFailed", "cannot fork image:missing: image missing does not exist", true);

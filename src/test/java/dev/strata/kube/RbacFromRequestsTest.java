@@ -1,5 +1,6 @@
 package dev.strata.kube;
 
+import dev.strata.testing.DrivenClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -97,7 +98,7 @@ class RbacFromRequestsTest {
 
         new PvcAnnotations(strata).fromAnnotation(pvc);
 
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        DrivenClock clock = new DrivenClock(Instant.parse("2026-01-01T00:00:00Z"));
         KubeEvents events = new KubeEvents(strata, clock, "strata-controller");
         events.record(pvc, "Forked", "forked", false);
         events.record(pvc, "Forked", "forked", false);
