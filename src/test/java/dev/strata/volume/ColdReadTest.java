@@ -131,6 +131,25 @@ class ColdReadTest {
     }
 
     @Test
+    void aBlockOfAChunksOldestPackWaitsForOneRoundOfIndexGetsNotOnePerPack() throws Exception {
+        source(64, false); // one chunk, 8 packs of 8 blocks: block 0 is in the oldest, found last newest first
+        try (AttachedVolume fork = fork("f")) {
+            store.clear();
+            store.hang("/packs/"); // every pack GET waits: those asked before one returns are the ones asked at once
+            CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> {
+                ByteBuffer b = ByteBuffer.allocate(4096);
+                fork.read(0, b);
+                return b.array();
+            });
+            await("the 8 packs' indexes asked for together, before any of them answered",
+                    () -> store.gets().stream().filter(g -> g.offset() == 0).map(RecordingStore.Get::key).distinct().count() == 8);
+            store.release();
+            assertArrayEquals(expected(0, 4096), read.get(20, TimeUnit.SECONDS));
+            assertEquals(8, store.gets().stream().filter(g -> g.offset() == 0).count(), "each index fetched once");
+        }
+    }
+
+    @Test
     void aRandomReadFetchesItsBlockNotTheRestOfThePack() {
         source(8, false);
         try (AttachedVolume fork = fork("f")) {
