@@ -12,6 +12,6 @@ export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 # the jar bin/strata runs in the guest: built here (the guest must never build)
 ./mvnw -B -q -DskipTests package
 export STRATA_VM_MAIN=dev.strata.cli.DeviceBench
-export STRATA_VM_MEM=${STRATA_VM_MEM:-6G}  # three 256 MiB devices, the engine's bucket and cache, four JVMs
+export STRATA_VM_MEM=${STRATA_VM_MEM:-14G}  # the guest tmpfs (half of it) holds the three 256 MiB devices and the embedded bucket, which grows by every upload (about 0.5 GiB a round): at 6G it ran short in round 4 and the engine evicted its cache
 export STRATA_VM_JAVA_OPTS="-Dbench.rounds=${STRATA_BENCH_ROUNDS:-3} -Dbench.seconds=${STRATA_BENCH_SECONDS:-5} -Dbench.aot=${STRATA_BENCH_AOT:-true}"
 exec src/test/vm/run-vm-tests.sh

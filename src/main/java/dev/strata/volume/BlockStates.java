@@ -67,18 +67,31 @@ final class BlockStates {
         return out;
     }
 
-    /** Blocks written above {@code committed} and at most {@code cut}, in block order. */
-    List<Long> dirty(long committed, long cut) {
-        List<Long> out = new ArrayList<>();
+    /** Blocks written above {@code committed} and at most {@code cut}, in block order (one array: no boxing, the cut holds writes off while it runs). */
+    long[] dirty(long committed, long cut) {
+        long[] out = new long[64];
+        int n = 0;
         List<Integer> keys = new ArrayList<>(chunks.keySet());
         keys.sort(null);
         for (int chunk : keys) {
             long[] c = chunks.get(chunk);
             for (int i = 0; i < c.length; i++) {
                 long s = seqOf(c[i]);
-                if (s > committed && s <= cut) out.add((long) chunk * blocksPerChunk + i);
+                if (s > committed && s <= cut) {
+                    if (n == out.length) out = java.util.Arrays.copyOf(out, n * 2);
+                    out[n++] = (long) chunk * blocksPerChunk + i;
+                }
             }
         }
-        return out;
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    /** How many blocks are written above {@code committed}. */
+    long countDirty(long committed) {
+        long n = 0;
+        for (long[] c : chunks.values())
+            for (long state : c)
+                if (seqOf(state) > committed) n++;
+        return n;
     }
 }

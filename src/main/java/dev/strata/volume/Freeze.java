@@ -1,9 +1,7 @@
 package dev.strata.volume;
 
-import java.util.HashSet;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -15,14 +13,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Freeze {
     private final long cut;
-    private final List<Long> blocks;
-    private final Set<Long> frozen;
+    private final long[] blocks;
     private final Map<Long, byte[]> kept = new ConcurrentHashMap<>();
 
-    Freeze(long cut, List<Long> blocks) {
+    /** @param blocks ascending; the freeze keeps the array (its caller made it for it) */
+    Freeze(long cut, long[] blocks) {
         this.cut = cut;
-        this.blocks = List.copyOf(blocks);
-        this.frozen = new HashSet<>(blocks);
+        this.blocks = blocks;
     }
 
     /** The sequence the point in time is at. */
@@ -30,14 +27,14 @@ final class Freeze {
         return cut;
     }
 
-    /** The frozen blocks, ascending. */
-    List<Long> blocks() {
+    /** The frozen blocks, ascending (not to be changed). */
+    long[] blocks() {
         return blocks;
     }
 
     /** Whether a write to the block must first keep its frozen content (frozen, not kept yet). */
     boolean needsCopy(long block) {
-        return frozen.contains(block) && !kept.containsKey(block);
+        return Arrays.binarySearch(blocks, block) >= 0 && !kept.containsKey(block);
     }
 
     /** Keeps the block's frozen content. Called under the block's stripe lock, before a write changes it. */

@@ -77,7 +77,7 @@ final class LocalCache implements CutSource {
         this.durableCommittedSeq = opened.committedSeq();
         this.committed = committed;
         for (int i = 0; i < STRIPES; i++) stripes[i] = new Object();
-        long dirty = states.dirty(committedSeq, Long.MAX_VALUE).size();
+        long dirty = states.countDirty(committedSeq);
         dirtyCount.set(dirty);
         if (dirty > 0) firstDirtyMillis = clock.millis();
     }
@@ -292,8 +292,8 @@ final class LocalCache implements CutSource {
         cutLock.writeLock().lock();
         try {
             long cut = seq.get();
-            List<Long> blocks = states.dirty(committedSeq, cut);
-            if (blocks.isEmpty()) return null;
+            long[] blocks = states.dirty(committedSeq, cut);
+            if (blocks.length == 0) return null;
             Freeze f = new Freeze(cut, blocks);
             freeze = f;
             return f;
@@ -325,7 +325,7 @@ final class LocalCache implements CutSource {
         cutLock.writeLock().lock();
         try {
             committedSeq = f.cut();
-            long dirty = states.dirty(f.cut(), Long.MAX_VALUE).size();
+            long dirty = states.countDirty(f.cut());
             dirtyCount.set(dirty);
             firstDirtyMillis = dirty > 0 ? clock.millis() : 0;
         } finally {
@@ -379,7 +379,7 @@ final class LocalCache implements CutSource {
 
     @Override
     public long dirtyBlocks() {
-        return states.dirty(committedSeq, Long.MAX_VALUE).size();
+        return states.countDirty(committedSeq);
     }
 
     @Override

@@ -178,7 +178,7 @@ final class Uploader {
             commit = next;
             cache.committed(freeze, next.generation().number());
             log.atDebug().setMessage("committed").addKeyValue("volume", name.value())
-                    .addKeyValue("generation", next.generation().number()).addKeyValue("blocks", freeze.blocks().size()).log();
+                    .addKeyValue("generation", next.generation().number()).addKeyValue("blocks", freeze.blocks().length).log();
             lastError = null;
             backoff.reset();
             return next.generation();
@@ -272,9 +272,27 @@ final class Uploader {
         return new Commit(new Registry.GenerationRef(gen, key), chain);
     }
 
+    /** How long {@link #stop} lets a background cycle under way finish before it interrupts it. */
+    static final long STOP_GRACE_MILLIS = 5_000;
+
+    /**
+     * Stops the background cycles. One under way is let finish for up to {@link
+     * #STOP_GRACE_MILLIS} first: an interrupt closes any FileChannel the interrupted thread is
+     * using, and a cycle past its upload is writing the local log (a close right after an
+     * age-triggered commit then failed with ClosedChannelException). Only a cycle still stuck
+     * after that (a bucket that does not answer) is interrupted.
+     */
     void stop() {
         Metrics.forget(name.value());
-        if (ticker != null) ticker.shutdownNow();
+        if (ticker != null) {
+            ticker.shutdown();
+            try {
+                if (!ticker.awaitTermination(STOP_GRACE_MILLIS, TimeUnit.MILLISECONDS)) ticker.shutdownNow();
+            } catch (InterruptedException e) {
+                ticker.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
         if (pipeline != null) pipeline.stop();
     }
 }

@@ -49,6 +49,11 @@ final class BenchServers {
         final double readySeconds;
         private final Path log;
 
+        /** How many times the server's local cache evicted blocks to make room so far (a warm-cache benchmark needs none). */
+        long evictions() throws java.io.IOException {
+            return Files.readAllLines(log).stream().filter(l -> l.contains("local cache short of space")).count();
+        }
+
         Engine(Path state, String volume, boolean create, long sizeBytes, Map<String, String> env, String logName) throws Exception {
             this.state = state;
             this.volume = volume;

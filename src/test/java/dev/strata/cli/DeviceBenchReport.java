@@ -12,7 +12,7 @@ final class DeviceBenchReport {
 
     static final int ENGINE = 0, FILE = 1, LOOP = 2;
 
-    static String markdown(int rounds, int seconds, Run[][][] runs, List<FirstRound> firsts) {
+    static String markdown(int rounds, int seconds, Run[][][] runs, List<FirstRound> firsts, String cacheNote) {
         StringBuilder md = new StringBuilder("""
                 ### Block devices in the QEMU guest: the engine-backed device, Strata's file target, the loop device (issue 15)
 
@@ -41,6 +41,7 @@ final class DeviceBenchReport {
                     e, f, l, e / f, f / l, median(runs, j, ENGINE, Run::ringMicrosPerIo), median(runs, j, FILE, Run::ringMicrosPerIo),
                     median(runs, j, ENGINE, Run::processMicrosPerIo), median(runs, j, FILE, Run::processMicrosPerIo)));
         }
+        md.append('\n').append(cacheNote).append('\n');
         md.append("\nEvery round's IOPS (engine / file / loop; round 1 = the uncounted warm-up):\n\n");
         for (int j = 0; j < DeviceBench.JOBS.size(); j++) {
             md.append("- ").append(DeviceBench.JOBS.get(j).name()).append(":");
