@@ -8,7 +8,7 @@ import java.time.Duration;
  * FLUSH waits until its data is committed to the bucket.
  */
 public record EngineOptions(Duration rpo, long dirtyBytes, boolean sync, int uploadThreads, int blocksPerPack) {
-    public static final EngineOptions DEFAULTS = new EngineOptions(Duration.ofSeconds(10), 256L << 20, false, 4, 256);
+    public static final EngineOptions DEFAULTS = new EngineOptions(Duration.ofSeconds(10), 256L << 20, false, 8, 256);
 
     public EngineOptions {
         if (rpo.isNegative() || rpo.isZero()) throw new VolumeException.InvalidArgument("rpo must be positive");

@@ -9,18 +9,21 @@ import java.util.function.Supplier;
 
 /**
  * Encodes packs and PUTs them, so that a PUT never waits for an encode: {@code puts}
- * threads only PUT, {@code puts} others read and encode the next packs meanwhile. At most
- * 2 × {@code puts} encoded packs exist at once (those being PUT and those ready for it): an
- * encoder waits for room before it reads a pack's blocks.
+ * threads only PUT, up to one encoder per core (at most {@code puts}) reads and encodes the
+ * next packs meanwhile. A PUT mostly waits for the network and the server, an encode only
+ * for the CPU, hence more PUTs than encoders. At most {@code puts} + encoders encoded packs
+ * exist at once (those being PUT and those ready for it): an encoder waits for room before it
+ * reads a pack's blocks.
  */
 final class PackPipeline {
     private final ExecutorService encoders, putters;
     private final Semaphore room;
 
     PackPipeline(int puts, String volume) {
-        this.encoders = Executors.newFixedThreadPool(puts, r -> daemon(r, "strata-encode-" + volume));
+        int encoding = Math.min(puts, Math.max(2, Runtime.getRuntime().availableProcessors()));
+        this.encoders = Executors.newFixedThreadPool(encoding, r -> daemon(r, "strata-encode-" + volume));
         this.putters = Executors.newFixedThreadPool(puts, r -> daemon(r, "strata-upload-" + volume));
-        this.room = new Semaphore(2 * puts);
+        this.room = new Semaphore(puts + encoding);
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -60,7 +60,7 @@ public final class DataPathBench {
                     if (r % 2 == 0) rawUps[r] = rawPut(raw, bucketName, data);
                 }
                 double strataUp = median(strataUps), rawUp = median(rawUps);
-                row(md, "upload throughput, MiB/s (baseline: raw SDK PUTs of 4 MiB objects, 4 threads; median of " + ROUNDS
+                row(md, "upload throughput, MiB/s (baseline: raw SDK PUTs of 4 MiB objects, " + MANUAL.uploadThreads() + " threads, as many PUTs at once as the engine makes; median of " + ROUNDS
                         + " alternating rounds after an uncounted warm-up round)", strataUp, rawUp);
                 String source = "up" + (ROUNDS - 1);
                 registry.create(new CreateSpec(new VolumeName("cold"), "cold", 0, 0, FromRef.parse("volume:" + source), Map.of()));
@@ -90,7 +90,7 @@ public final class DataPathBench {
     }
 
     static final int ROUNDS = 5;
-    static final EngineOptions MANUAL = new EngineOptions(Duration.ofHours(1), Long.MAX_VALUE / 2, false, 4, 64);
+    static final EngineOptions MANUAL = new EngineOptions(Duration.ofHours(1), Long.MAX_VALUE / 2, false, EngineOptions.DEFAULTS.uploadThreads(), 64);
 
     /** Writes {@code data} to a new volume, then times the upload of all of it; MiB/s. Leaves the volume detached. */
     static double upload(Registry registry, S3ObjectStore store, byte[] data, String name, Path tmp) {
@@ -155,7 +155,7 @@ public final class DataPathBench {
     static double rawPut(S3Client raw, String bucket, byte[] data) throws Exception {
         List<byte[]> objects = new ArrayList<>();
         for (int off = 0; off < data.length; off += 4 * MIB) objects.add(Arrays.copyOfRange(data, off, Math.min(data.length, off + 4 * MIB)));
-        ExecutorService pool = Executors.newFixedThreadPool(4);
+        ExecutorService pool = Executors.newFixedThreadPool(MANUAL.uploadThreads()); // as many PUTs at once as the engine makes
         try {
             long t = System.nanoTime();
             List<Future<?>> f = new ArrayList<>();
