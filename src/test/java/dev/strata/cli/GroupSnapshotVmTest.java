@@ -18,6 +18,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -65,10 +66,16 @@ class GroupSnapshotVmTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        for (Writer w : writers) w.stopping = true;
-        for (Writer w : writers) w.join(60_000);
-        for (String n : List.of("node-a", "node-b")) NodeVmTest.cleanUpGuest(kubelet(n), List.of());
-        NodeVmTest.cleanUpGuest(work.resolve("none"), servers);
+        try (GuestWatchdog w = GuestWatchdog.watch("group snapshot test clean-up", Duration.ofMinutes(3))) {
+            progress("clean-up: stopping writers");
+            for (Writer wr : writers) wr.stopping = true;
+            for (Writer wr : writers) wr.join(60_000);
+            progress("clean-up: unmounting");
+            for (String n : List.of("node-a", "node-b")) NodeVmTest.cleanUpGuest(kubelet(n), List.of());
+            progress("clean-up: stopping servers and devices");
+            NodeVmTest.cleanUpGuest(work.resolve("none"), servers);
+            progress("clean-up: done");
+        }
     }
 
     Path kubelet(String node) {
@@ -145,7 +152,7 @@ class GroupSnapshotVmTest {
     }
 
     static void progress(String what) {
-        System.out.println("group-vm: " + what);
+        System.out.println("group-vm: " + java.time.Instant.now() + " " + what);
     }
 
     /** Waits until {@code w} has acknowledged {@code count} records in all. */
