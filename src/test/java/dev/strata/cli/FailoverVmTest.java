@@ -1,14 +1,10 @@
 package dev.strata.cli;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import csi.v1.Csi.*;
-import dev.strata.store.S3Config;
 import dev.strata.testing.FaultyProxy;
-import dev.strata.testing.S3Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -20,18 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import org.gaul.s3proxy.junit.S3ProxyExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A volume moved between two `strata serve` processes (other node ids, other state dirs, one
@@ -44,81 +34,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * writes fail, and the move completes when the bucket is back.
  */
 @Tag("vm-node")
-class FailoverVmTest {
-    @RegisterExtension
-    static final S3ProxyExtension PROXY = S3Server.extension();
-
-    static final int RECORD = 4096;
-    static final long SIZE = 64L << 20;
-
-    final List<Process> servers = new ArrayList<>();
-    /** Writers still running at the end are stopped before the devices are removed (an open device blocks DEL_DEV). */
-    final List<Writer> writers = new ArrayList<>();
-    Path work, secret, tokenFile;
-    S3Config bucket;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        work = Files.createTempDirectory("strata-failover");
-        bucket = S3Server.freshBucket(PROXY);
-        secret = Files.writeString(work.resolve("s3-secret"), S3Server.SECRET);
-        tokenFile = Files.writeString(work.resolve("agent-token"), HexFormat.of().formatHex(new byte[24]).replace('0', 'a'));
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (Writer w : writers) w.stopping = true;
-        for (Writer w : writers) w.join(60_000);
-        for (String n : List.of("node-a", "node-b")) NodeVmTest.cleanUpGuest(kubelet(n), List.of());
-        NodeVmTest.cleanUpGuest(work.resolve("none"), servers);
-    }
-
-    Path kubelet(String node) {
-        return work.resolve("kubelet-" + node);
-    }
-
-    Path state(String node) {
-        return work.resolve("state-" + node);
-    }
-
-    Process serve(String node, String endpoint) throws Exception {
-        List<String> args = List.of("serve", "--store", "s3://" + bucket.bucket() + "/" + bucket.prefix(), "--s3-endpoint", endpoint,
-                "--s3-path-style", "--s3-access-key", S3Server.ACCESS, "--s3-secret-key-file", secret.toString(),
-                "--state-dir", state(node).toString(), "--node-id", node, "--kubelet-dir", kubelet(node).toString(),
-                "--agent-listen", "127.0.0.1:0", "--agent-token-file", tokenFile.toString());
-        return NodeVmTest.launch(args, "failover-" + node, state(node).resolve("csi.sock"), servers);
-    }
-
-    Path staging(String node, String id) {
-        return kubelet(node).resolve("staging/" + id);
-    }
-
-    Path target(String node, String id) {
-        return kubelet(node).resolve("pods/" + id + "/device");
-    }
-
-    /** Publish through {@code controller}, then stage and publish on the node {@code nodeClient} serves. */
-    void attach(CsiClient controller, CsiClient nodeClient, String node, String id) {
-        Map<String, String> ctx = controller.controller().controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
-                .setVolumeId(id).setNodeId(node).setVolumeCapability(NodeVmTest.block()).build()).getPublishContextMap();
-        nodeClient.node().nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id)
-                .setStagingTargetPath(staging(node, id).toString()).setVolumeCapability(NodeVmTest.block())
-                .putAllPublishContext(ctx).build());
-        nodeClient.node().nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(id)
-                .setStagingTargetPath(staging(node, id).toString()).setTargetPath(target(node, id).toString())
-                .setVolumeCapability(NodeVmTest.block()).build());
-    }
-
-    void unstage(CsiClient nodeClient, String node, String id) {
-        nodeClient.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id)
-                .setTargetPath(target(node, id).toString()).build());
-        nodeClient.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(id)
-                .setStagingTargetPath(staging(node, id).toString()).build());
-    }
-
-    void unpublish(CsiClient controller, String node, String id) {
-        controller.controller().controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(id)
-                .setNodeId(node).build());
+class FailoverVmTest extends TwoNodeGuest {
+    @Override
+    String name() {
+        return "failover";
     }
 
     static byte[] record(long index) {

@@ -8,28 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import csi.v1.Csi.*;
 import csi.v1.GroupControllerGrpc;
 import dev.strata.cli.FailoverVmTest.Writer;
-import dev.strata.store.S3Config;
-import dev.strata.testing.S3Server;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.gaul.s3proxy.junit.S3ProxyExtension;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A volume group snapshot of two volumes attached on two `strata serve` processes (two nodes,
@@ -43,78 +34,19 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * without its latch) are put through the same check, which must find them inconsistent.
  */
 @Tag("vm-node")
-class GroupSnapshotVmTest {
-    @RegisterExtension
-    static final S3ProxyExtension PROXY = S3Server.extension();
-
-    static final long SIZE = 64L << 20;
-    static final int RECORD = FailoverVmTest.RECORD;
-
-    final List<Process> servers = new ArrayList<>();
-    final List<Writer> writers = new ArrayList<>();
-    Path work, secret, tokenFile;
-    S3Config bucket;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        work = Files.createTempDirectory("strata-group");
-        bucket = S3Server.freshBucket(PROXY);
-        secret = Files.writeString(work.resolve("s3-secret"), S3Server.SECRET);
-        tokenFile = Files.writeString(work.resolve("agent-token"), HexFormat.of().formatHex(new byte[24]).replace('0', 'b'));
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (Writer w : writers) w.stopping = true;
-        for (Writer w : writers) w.join(60_000);
-        for (String n : List.of("node-a", "node-b")) NodeVmTest.cleanUpGuest(kubelet(n), List.of());
-        NodeVmTest.cleanUpGuest(work.resolve("none"), servers);
-    }
-
-    Path kubelet(String node) {
-        return work.resolve("kubelet-" + node);
-    }
-
-    Path state(String node) {
-        return work.resolve("state-" + node);
-    }
-
-    Path staging(String node, String id) {
-        return kubelet(node).resolve("staging/" + id);
-    }
-
-    Path target(String node, String id) {
-        return kubelet(node).resolve("pods/" + id + "/device");
+class GroupSnapshotVmTest extends TwoNodeGuest {
+    @Override
+    String name() {
+        return "group";
     }
 
     void serve(String node) throws Exception {
-        List<String> args = List.of("serve", "--store", "s3://" + bucket.bucket() + "/" + bucket.prefix(), "--s3-endpoint",
-                PROXY.getUri().toString(), "--s3-path-style", "--s3-access-key", S3Server.ACCESS, "--s3-secret-key-file",
-                secret.toString(), "--state-dir", state(node).toString(), "--node-id", node, "--kubelet-dir",
-                kubelet(node).toString(), "--agent-listen", "127.0.0.1:0", "--agent-token-file", tokenFile.toString());
-        NodeVmTest.launch(args, "group-" + node, state(node).resolve("csi.sock"), servers);
-    }
-
-    /** ControllerPublish through {@code controller}, NodeStage and NodePublish on {@code node}; the block device's path. */
-    Path attach(CsiClient controller, CsiClient nodeClient, String node, String id) {
-        Map<String, String> ctx = controller.controller().controllerPublishVolume(ControllerPublishVolumeRequest.newBuilder()
-                .setVolumeId(id).setNodeId(node).setVolumeCapability(NodeVmTest.block()).build()).getPublishContextMap();
-        nodeClient.node().nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id)
-                .setStagingTargetPath(staging(node, id).toString()).setVolumeCapability(NodeVmTest.block())
-                .putAllPublishContext(ctx).build());
-        nodeClient.node().nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(id)
-                .setStagingTargetPath(staging(node, id).toString()).setTargetPath(target(node, id).toString())
-                .setVolumeCapability(NodeVmTest.block()).build());
-        return target(node, id);
+        serve(node, PROXY.getUri().toString());
     }
 
     void detach(CsiClient controller, CsiClient nodeClient, String node, String id) {
-        nodeClient.node().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id)
-                .setTargetPath(target(node, id).toString()).build());
-        nodeClient.node().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(id)
-                .setStagingTargetPath(staging(node, id).toString()).build());
-        controller.controller().controllerUnpublishVolume(ControllerUnpublishVolumeRequest.newBuilder().setVolumeId(id)
-                .setNodeId(node).build());
+        unstage(nodeClient, node, id);
+        unpublish(controller, node, id);
     }
 
     /** CreateSnapshot of a live volume (its holder cuts it; minutes under TCG), retried on UNAVAILABLE as the sidecar would. */
@@ -145,7 +77,7 @@ class GroupSnapshotVmTest {
     }
 
     static void progress(String what) {
-        System.out.println("group-vm: " + what);
+        System.out.println("group-vm: " + java.time.Instant.now() + " " + what);
     }
 
     /** Waits until {@code w} has acknowledged {@code count} records in all. */

@@ -75,10 +75,18 @@ class NodeVmTest {
         cleanUpGuest(kubelet, servers);
     }
 
-    /** Lazily unmounts everything under {@code kubelet}, kills the servers, deletes the ublk devices they left. */
-    static void cleanUpGuest(Path kubelet, List<Process> servers) throws Exception {
+    /** Lazily unmounts everything mounted under {@code kubelet} (deepest first). */
+    static void unmountUnder(Path kubelet) throws Exception {
         new ProcessBuilder("sh", "-c", "grep ' " + kubelet + "' /proc/self/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l")
                 .inheritIO().start().waitFor();
+    }
+
+    /**
+     * Lazily unmounts everything under {@code kubelet}, kills the servers, deletes the ublk devices they left. Every
+     * server still running must be in {@code servers}: deleting a device its server still holds waits forever.
+     */
+    static void cleanUpGuest(Path kubelet, List<Process> servers) throws Exception {
+        unmountUnder(kubelet);
         for (Process s : servers) s.destroyForcibly().waitFor();
         // devices the servers left behind (they always leave them for recovery)
         try (dev.strata.ublk.UblkControl ctl = dev.strata.ublk.UblkControl.open()) {
