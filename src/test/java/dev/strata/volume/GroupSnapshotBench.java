@@ -83,6 +83,11 @@ public final class GroupSnapshotBench {
             md.append("Each member's point (its dirty set frozen: a walk of 16,384 block states per dirty GiB) is taken by its "
                     + "latch; the cut lets the writes go before it uploads. What the hold-off contains is waiting for every "
                     + "member to latch, the slowest member's freeze included. Target: under 100 ms (issue 16), every sample.\n");
+            md.append("\nEvery sample, ms, group by group (the first group is the JVM's first):");
+            for (int i = 0; i < off.length; i++)
+                md.append(i % volumes.size() == 0 ? "\n- group " + (i / volumes.size() + 1) + ":" : ",")
+                        .append(String.format(" %.1f", off[i] / 1e6));
+            md.append('\n');
             BenchReport.write("group-snapshot", md.toString());
         } finally {
             for (AttachedVolume a : volumes) a.close();
